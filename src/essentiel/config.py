@@ -1,0 +1,263 @@
+"""Settings: one table (key, default, help, validator), a TOML file, and ESSENTIEL_* environment overrides.
+
+A mistake gives one line naming the file, the key and what is allowed (ConfigError).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .models import Source
+
+DEFAULT_CONFIG = "essentiel.toml"
+LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl")
+
+
+def _timezone(value: Any) -> str | None:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return "an IANA time zone such as Europe/Paris"
+    return None
+
+
+def _languages(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, str) and len(v) == 2 for v in value):
+        return None
+    return 'a non-empty list of two-letter language codes, e.g. ["fr", "en"]'
+
+
+def _time_of_day(value: Any) -> str | None:
+    parts = str(value).split(":")
+    ok = len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60
+    return None if ok else "a time of day HH:MM"
+
+
+def _between(low: float, high: float) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+        return None if ok else f"a number from {low:g} to {high:g}"
+
+    return check
+
+
+def _one_of(*allowed: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else "one of " + ", ".join(allowed)
+
+    return check
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "a string"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # "section.name"
+    default: Any
+    help: str
+    check: Callable[[Any], str | None]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("general.database", "essentiel.db", "SQLite file (relative to the configuration file)", _text),
+    Setting("general.languages", ["fr", "en"], "languages of the edition, first is the main one", _languages),
+    Setting("general.timezone", "Europe/Paris", "time zone of the edition's day", _timezone),
+    Setting("general.ui_language", "fr", "language of the web app and static site", _one_of("fr", "en")),
+    Setting("schedule.fetch_every_minutes", 30, "how often due sources are checked", _between(1, 1440)),
+    Setting("schedule.edition_at", "07:00", "when the day's edition is built (local time)", _time_of_day),
+    Setting("edition.size", 10, "how many stories an edition holds", _between(1, 100)),
+    Setting("edition.window_hours", 36, "how far back articles are considered", _between(1, 24 * 14)),
+    Setting("edition.summary_words", 80, "maximum words of an essentiel", _between(20, 400)),
+    Setting("ranking.outlets", 3.0, "weight of the number of independent outlets (log)", _between(0, 100)),
+    Setting("ranking.articles", 1.0, "weight of the number of articles (log)", _between(0, 100)),
+    Setting("ranking.languages", 1.0, "weight of the number of languages", _between(0, 100)),
+    Setting("ranking.recency", 1.0, "weight of recency", _between(0, 100)),
+    Setting("ranking.authority", 0.5, "weight of the sources' mean weight", _between(0, 100)),
+    Setting("ranking.entities", 0.5, "weight of named-entity salience", _between(0, 100)),
+    Setting(
+        "fetch.user_agent",
+        "essentiel/0.1 (+https://github.com/essentiel-news/essentiel)",
+        "User-Agent",
+        _text,
+    ),
+    Setting("fetch.concurrency", 8, "requests in flight at most", _between(1, 256)),
+    Setting("fetch.per_host", 2, "requests in flight per host at most", _between(1, 16)),
+    Setting("fetch.host_delay", 1.0, "seconds between two requests to one host", _between(0, 600)),
+    Setting("fetch.timeout", 30.0, "total seconds for one request", _between(1, 600)),
+    Setting("fetch.max_bytes", 10_000_000, "largest body accepted", _between(1000, 1_000_000_000)),
+    Setting("fetch.respect_robots", True, "honour robots.txt", _boolean),
+    Setting("fetch.allow_private", False, "allow loopback/private addresses (tests, intranets)", _boolean),
+    Setting("outputs.site_dir", "site", "folder of the static site ('' for none)", _text),
+    Setting("outputs.markdown", "", "Markdown file of the edition ('' for none)", _text),
+    Setting("outputs.host", "127.0.0.1", "address the web app listens on", _text),
+    Setting("outputs.port", 8000, "port of the web app", _between(1, 65535)),
+)
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+SOURCE_KEYS = {"url", "name", "kind", "language", "country", "category", "weight", "independent", "full_page"}
+
+
+@dataclass(frozen=True)
+class Config:
+    values: Mapping[str, Any]
+    sources: tuple[Source, ...] = ()
+    path: Path | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def section(self, name: str) -> dict[str, Any]:
+        prefix = name + "."
+        return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
+
+    @property
+    def database(self) -> Path:
+        db = Path(self.values["general.database"]).expanduser()
+        return db if db.is_absolute() or self.path is None else self.path.parent / db
+
+    @property
+    def site_dir(self) -> Path | None:
+        site = self.values["outputs.site_dir"]
+        if not site:
+            return None
+        return Path(site) if Path(site).is_absolute() or self.path is None else self.path.parent / site
+
+
+def _env_value(name: str, raw: str, setting: Setting) -> Any:
+    """Environment values are TOML literals (numbers, booleans, lists) or plain strings."""
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    if isinstance(setting.default, str) and not isinstance(value, str):
+        value = raw
+    return value
+
+
+def _check(origin: str, key: str, value: Any) -> None:
+    setting = SETTINGS_BY_KEY.get(key)
+    if setting is None:
+        raise ConfigError(f"{origin}: unknown key '{key}' (see `essentiel init` for the allowed keys)")
+    problem = setting.check(value)
+    if problem:
+        raise ConfigError(f"{origin}: {key} = {value!r} is not allowed: expected {problem}")
+
+
+def _sources(origin: str, raw: Any) -> tuple[Source, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{origin}: sources must be a list of [[sources]] tables")
+    found = []
+    for index, entry in enumerate(raw, 1):
+        where = f"{origin}: sources[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            raise ConfigError(f"{where}: each source needs a url string")
+        unknown = set(entry) - SOURCE_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key '{sorted(unknown)[0]}' (allowed: {', '.join(sorted(SOURCE_KEYS))})"
+            )
+        if not entry["url"].startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: url {entry['url']!r} must start with http:// or https://")
+        found.append(Source(**entry))
+    return tuple(found)
+
+
+def default_sources() -> tuple[Source, ...]:
+    text = (resources.files("essentiel") / "default_sources.toml").read_text(encoding="utf-8")
+    return _sources("default_sources.toml", tomllib.loads(text)["sources"])
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file (if any), then ESSENTIEL_SECTION_NAME environment overrides."""
+    env = os.environ if env is None else env
+    values = {s.key: s.default for s in SETTINGS}
+    sources: tuple[Source, ...] = ()
+    file = Path(path) if path else None
+    if file is not None:
+        origin = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{origin}: no such configuration file (create one with `essentiel init`)"
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{origin}: invalid TOML ({exc})") from None
+        for section, table in data.items():
+            if section == "sources":
+                sources = _sources(origin, table)
+                continue
+            if not isinstance(table, dict):
+                raise ConfigError(f"{origin}: unknown key '{section}' (expected a [section] table)")
+            for name, value in table.items():
+                _check(origin, f"{section}.{name}", value)
+                values[f"{section}.{name}"] = value
+    for setting in SETTINGS:
+        name = "ESSENTIEL_" + setting.key.replace(".", "_").upper()
+        if name in env:
+            value = _env_value(name, env[name], setting)
+            _check(f"environment {name}", setting.key, value)
+            values[setting.key] = value
+    return Config(values=values, sources=sources, path=file.resolve() if file else None)
+
+
+def render_config(sources: tuple[Source, ...] | None = None) -> str:
+    """The commented essentiel.toml written by `essentiel init`."""
+    lines = [
+        "# essentiel configuration. Every key is optional; shown values are the defaults.",
+        "# Environment variables override keys: ESSENTIEL_<SECTION>_<KEY>, e.g. ESSENTIEL_EDITION_SIZE=5.",
+    ]
+    section = ""
+    for s in SETTINGS:
+        head, name = s.key.split(".")
+        if head != section:
+            lines += ["", f"[{head}]"]
+            section = head
+        lines += [f"# {s.help}", f"{name} = {_toml(s.default)}"]
+    lines += [
+        "",
+        "# Sources: feeds (RSS/Atom/JSON Feed), sitemaps, homepages or single articles.",
+        "# Keys: " + ", ".join(sorted(SOURCE_KEYS)) + ".",
+        "# weight is the outlet's authority (1 = normal);"
+        " independent = false for wire services (AFP, Reuters, AP), whose copy is not independent coverage.",
+    ]
+    category = None
+    for src in default_sources() if sources is None else sources:
+        if src.category != category:
+            lines += ["", f"# --- {src.category or 'Other'} ---"]
+            category = src.category
+        lines.append("[[sources]]")
+        for key in ("url", "name", "category", "language"):
+            value = getattr(src, key)
+            if value:
+                lines.append(f"{key} = {_toml(value)}")
+        if not src.independent:
+            lines.append("independent = false")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+SECTIONS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
+__all__ = ["Config", "SETTINGS", "load_config", "render_config", "default_sources", "field"]

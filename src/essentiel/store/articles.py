@@ -1,0 +1,184 @@
+"""SQL for fetched documents (raw bytes, compressed) and articles (with their FTS5 index)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from ..models import Article, Fetched
+from .db import Database, from_db_time, to_db_time, utcnow
+
+ARTICLE_COLUMNS = (
+    "id, url, title, kicker, lead, text, authors, published, language, site_name, image, source, outlet,"
+    " source_weight, independent, source_id, document_id, fetched_at"
+)
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        kicker=row["kicker"],
+        lead=row["lead"],
+        text=row["text"],
+        authors=tuple(json.loads(row["authors"])),
+        published=from_db_time(row["published"]),
+        language=row["language"],
+        site_name=row["site_name"],
+        image=row["image"],
+        source=row["source"],
+        outlet=row["outlet"],
+        source_weight=row["source_weight"],
+        independent=bool(row["independent"]),
+    )
+
+
+def _fts_query(text: str) -> str:
+    """User words as an FTS5 query: each word quoted (so punctuation cannot break the syntax), all required."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"' for w in words if w)
+
+
+class ArticlesStore:
+    db: Database
+
+    def save_document(self, fetched: Fetched, source_id: int | None = None) -> int:
+        raw = fetched.content
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO documents (source_id, requested_url, url, status, content_type, content, size, sha1,"
+                " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    source_id,
+                    fetched.requested_url,
+                    fetched.url,
+                    fetched.status,
+                    fetched.content_type,
+                    zlib.compress(raw, 6),
+                    len(raw),
+                    hashlib.sha1(raw).hexdigest(),
+                    to_db_time(fetched.fetched_at),
+                ),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def get_document(self, document_id: int) -> Fetched | None:
+        rows = self.db.query("SELECT * FROM documents WHERE id = ?", (document_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return Fetched(
+            requested_url=row["requested_url"],
+            url=row["url"],
+            status=row["status"],
+            content=zlib.decompress(row["content"]),
+            fetched_at=from_db_time(row["fetched_at"]) or utcnow(),
+            content_type=row["content_type"],
+        )
+
+    def save_articles(
+        self,
+        articles: Iterable[Article],
+        *,
+        fetched_at: datetime | None = None,
+        source_id: int | None = None,
+        document_id: int | None = None,
+    ) -> int:
+        """Insert or update articles (same id: the newer extraction wins). Returns how many were written."""
+        when = to_db_time(fetched_at or utcnow())
+        count = 0
+        with self.db.transaction() as conn:
+            for a in articles:
+                conn.execute(
+                    f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+                    " ON CONFLICT(id) DO UPDATE SET url=excluded.url, title=excluded.title,"
+                    " kicker=excluded.kicker, lead=excluded.lead, text=excluded.text, authors=excluded.authors,"
+                    " published=excluded.published, language=excluded.language, site_name=excluded.site_name,"
+                    " image=excluded.image, source=excluded.source, outlet=excluded.outlet,"
+                    " source_weight=excluded.source_weight, independent=excluded.independent,"
+                    " document_id=COALESCE(excluded.document_id, document_id)",
+                    (
+                        a.id,
+                        a.url,
+                        a.title,
+                        a.kicker,
+                        a.lead,
+                        a.text,
+                        json.dumps(list(a.authors), ensure_ascii=False),
+                        to_db_time(a.published),
+                        a.language,
+                        a.site_name,
+                        a.image,
+                        a.source,
+                        a.outlet,
+                        a.source_weight,
+                        int(a.independent),
+                        source_id,
+                        document_id,
+                        when,
+                    ),
+                )
+                count += 1
+        return count
+
+    def get_article(self, article_id: str) -> Article | None:
+        rows = self.db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return _article(rows[0]) if rows else None
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        """Articles by id, in the order asked (unknown ids are skipped)."""
+        found: dict[str, Article] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db.query(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(chunk)
+            ):
+                found[row["id"]] = _article(row)
+        return [found[i] for i in ids if i in found]
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Which of these URLs already have an article (so they are not fetched again)."""
+        known: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = list(urls[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            known.update(
+                r[0] for r in self.db.query(f"SELECT url FROM articles WHERE url IN ({marks})", tuple(chunk))
+            )
+        return known
+
+    def recent_articles(self, since: datetime, until: datetime | None = None) -> list[Article]:
+        """Articles fetched (or published) in [since, until], oldest first."""
+        params = (to_db_time(since), to_db_time(until or utcnow()))
+        rows = self.db.query(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE COALESCE(published, fetched_at) BETWEEN ? AND ?"
+            " OR fetched_at BETWEEN ? AND ? ORDER BY fetched_at, id",
+            params + params,
+        )
+        return [_article(r) for r in rows]
+
+    def article_document(self, article_id: str) -> int | None:
+        rows = self.db.query("SELECT document_id FROM articles WHERE id = ?", (article_id,))
+        return rows[0][0] if rows else None
+
+    def search_articles(self, text: str, limit: int = 50) -> list[Article]:
+        query = _fts_query(text)
+        if not query:
+            return []
+        rows = self.db.query(
+            f"SELECT {', '.join('a.' + c.strip() for c in ARTICLE_COLUMNS.split(','))} FROM articles_fts"
+            " JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit),
+        )
+        return [_article(r) for r in rows]
+
+    def count(self, table: str) -> int:
+        if table not in {"sources", "documents", "articles", "stories", "editions"}:
+            raise ValueError(table)
+        return int(self.db.query(f"SELECT COUNT(*) FROM {table}")[0][0])
