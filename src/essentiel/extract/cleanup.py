@@ -1,0 +1,324 @@
+"""News-specific cleanup rules applied around trafilatura.
+
+Every rule is small and declarative: a tuple of regular expressions (grouped by language where the
+wording is language-specific) and a short function that applies it. They run in two places:
+
+* on the HTML tree *before* trafilatura (`strip_embeds`): social embeds and share bars are removed
+  as elements, so their text can never be glued into an article sentence;
+* on the extracted text lines *after* trafilatura (`clean_body`): repeated title, the lead/chapô,
+  embed residue and boilerplate lines.
+
+Each rule is documented in docs/extraction.md and tested in tests/test_extract.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+# --- Rule 4 (HTML side): social embeds and widgets removed before trafilatura sees the page ---------
+
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+EMBED_CLASSES: tuple[str, ...] = (
+    "twitter-tweet",
+    "twitter-timeline",
+    "twitter-video",
+    "instagram-media",
+    "tiktok-embed",
+    "fb-post",
+    "fb-video",
+    "fb-comments",
+    "bluesky-embed",
+    "mastodon-embed",
+    "reddit-embed-bq",
+    "sharedaddy",
+    "share-buttons",
+    "social-share",
+)
+EMBED_XPATH: str = " | ".join(
+    [f"//*[{_CLASS.format(name)}]" for name in EMBED_CLASSES]
+    + [
+        "//iframe",
+        "//noscript",
+        "//*[@data-instgrm-permalink]",
+        "//*[@data-bluesky-uri]",
+        "//blockquote[.//a[contains(@href, 'twitter.com/') and contains(@href, '/status/')]]",
+        "//blockquote[.//a[contains(@href, 'x.com/') and contains(@href, '/status/')]]",
+    ]
+)
+
+
+def strip_embeds(tree: HtmlElement) -> int:
+    """Remove social embeds, iframes and share bars from `tree` in place; return how many were removed."""
+    dropped: list[HtmlElement] = []
+    for element in tree.xpath(EMBED_XPATH):
+        # skip the root, and elements already gone with an embed that contained them
+        if element.getparent() is None or any(a in dropped for a in element.iterancestors()):
+            continue
+        dropped.append(element)
+        element.drop_tree()  # drop_tree keeps the text that follows the element (its tail)
+    if dropped:
+        logger.debug("removed %d embed/share elements", len(dropped))
+    return len(dropped)
+
+
+# --- Rule 4 (text side): embed residue that reached the text anyway ---------------------------------
+
+EMBED_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # a tweet's text, recognisable by its picture link
+    re.compile(r"pic\.twitter\.com/\w+", re.I),
+    # a tweet's signature: "— Name (@handle) 13 novembre 2024" / "- Name (@handle) May 3, 2024"
+    re.compile(r"^[\u2014\u2013-]\s*[^()]{1,80}\(@\w{1,30}\)(\s+\S+){0,5}\s*$"),
+    # Instagram / Bluesky / Mastodon / YouTube / Facebook embed chrome
+    re.compile(r"^(Voir cette publication sur Instagram|View this post on Instagram)\b", re.I),
+    re.compile(r"^(Une publication partagée par|A post shared by) .{1,80}\(@[\w.]+\)", re.I),
+    re.compile(r"^\S.{0,80}\(@[\w.-]+\.bsky\.social\)", re.I),
+    re.compile(r"^\S.{0,80}\(@\w+@[\w.-]+\)\s*$"),  # Mastodon handle @user@instance
+    re.compile(r"^(Watch on|Regarder sur|Ansehen auf|Ver en) YouTube$", re.I),
+    re.compile(r"^Posted by .{1,80} on Facebook\b", re.I),
+    re.compile(r"^Publiée? par .{1,80} sur Facebook\b", re.I),
+)
+
+
+def is_embed_residue(line: str) -> bool:
+    """True when a text line is left over from a social embed (tweet text, signature, embed chrome)."""
+    return any(pattern.search(line) for pattern in EMBED_LINE_PATTERNS)
+
+
+# --- Rule 5: boilerplate lines ---------------------------------------------------------------------
+
+_SHORT = r".{0,160}$"  # boilerplate lines are short: never drop a long paragraph on a prefix match
+BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "fr": (
+        r"Quitter la version mobile$",
+        r"(À|A) lire (aussi|également)\b" + _SHORT,
+        r"Lire (aussi|également|la suite|plus)\b" + _SHORT,
+        r"(Voir|Regarder) aussi\s*:" + _SHORT,
+        r"Abonnez-vous\b" + _SHORT,
+        r"Inscrivez-vous (à|a) (notre|la) newsletter" + _SHORT,
+        r"(Cet article est réservé aux abonnés|Article réservé aux abonnés)" + _SHORT,
+        r"Il vous reste \d+\s?% de cet article" + _SHORT,
+        r"(Nous utilisons des cookies|Ce site utilise des cookies|Accepter les cookies)" + _SHORT,
+        r"Partager( cet article| sur \w+)?\s*:?$",
+        r"Copier le lien$",
+        r"(Photo|Crédit photo|Crédits?)\s*:" + _SHORT,
+    ),
+    "en": (
+        r"Exit mobile version$",
+        r"(Read more|Read also|More on this story)\b" + _SHORT,
+        r"(Related|Recommended|See also)(\s*[:|].{0,160})?$",
+        r"Sign up (for|to) (our|the) (free )?newsletter" + _SHORT,
+        r"Subscribe (now|today|to continue reading|to our newsletter)" + _SHORT,
+        r"(This article is (for|available to) subscribers only|Already a subscriber\?)" + _SHORT,
+        r"(We use cookies|This (web)?site uses cookies|Accept (all )?cookies)" + _SHORT,
+        r"Share (this article|this story|on \w+)\s*:?$",
+        r"(Copy link|Tweet|Email)$",
+        r"(Photo|Image|Credit|Photograph)\s*:" + _SHORT,
+        r"\(?Photo by .{1,80}\)?$",
+    ),
+    "de": (
+        r"(Weiterlesen|Mehr zum Thema|Lesen Sie auch|Auch interessant)\b\s*:?" + _SHORT,
+        r"(Newsletter abonnieren|Jetzt abonnieren)" + _SHORT,
+        r"(Dieser Artikel ist nur für Abonnenten|Diesen Artikel weiterlesen mit)" + _SHORT,
+        r"(Wir verwenden Cookies|Diese Website verwendet Cookies)" + _SHORT,
+        r"(Teilen|Artikel teilen|Auf \w+ teilen)\s*:?$",
+        r"(Foto|Bild)\s*:" + _SHORT,
+    ),
+    "es": (
+        r"(Leer más|Lea también|Lee también|Te puede interesar)\b" + _SHORT,
+        r"(Más información|Noticias relacionadas)(\s*[:|].{0,160})?$",
+        r"(Suscríbete|Suscríbase)\b" + _SHORT,
+        r"(Contenido exclusivo para suscriptores|Este contenido es exclusivo para suscriptores)" + _SHORT,
+        r"(Utilizamos cookies|Este sitio (web )?utiliza cookies)" + _SHORT,
+        r"(Compartir|Compartir en \w+)\s*:?$",
+        r"(Foto|Fotografía)\s*:" + _SHORT,
+    ),
+    "any": (
+        r"©\s?" + r".{0,80}$",  # "© AFP", "© Reuters / John Smith"
+        r"(AFP|Reuters|AP|EPA|Getty Images|DPA)( ?/ ?.{1,60})?$",  # a bare photo-agency credit
+        r"(Facebook|Twitter|X|LinkedIn|WhatsApp|E-?mail)$",  # share bar links
+    ),
+}
+BOILERPLATE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(r"^\s*" + pattern, re.I) for patterns in BOILERPLATE_PATTERNS.values() for pattern in patterns
+)
+
+
+def is_boilerplate(line: str) -> bool:
+    """True when a whole text line is site chrome (read-also, newsletter, paywall, cookie, credit, share)."""
+    return any(pattern.match(line) for pattern in BOILERPLATE_LINE_PATTERNS)
+
+
+# --- Rule 2: kicker ("surtitre") before the title ---------------------------------------------------
+
+KICKER_PREFIXES: tuple[re.Pattern[str], ...] = (
+    # one of the well-known labels, ending in ".", " -", " :" or "|": "VIDÉO.", "EN DIRECT -", "Live:"
+    re.compile(
+        r"^(?P<kicker>(VID[ÉE]O|INFO [\w' ]{1,25}|EXCLUSIF|EXCLUSIVE|REPORTAGE|ENQU[ÊE]TE|ANALYSE|"
+        r"ENTRETIEN|INTERVIEW|DIRECT|EN DIRECT|LIVE|BREAKING|PHOTOS?|INFOGRAPHIE|TRIBUNE|[ÉE]DITO|"
+        r"EILMELDUNG|LIVE-?TICKER|[ÚU]LTIMA HORA|EN VIVO))\s*(\.|:|\s[-\u2013\u2014|])\s+(?P<rest>.+)$",
+        re.I,
+    ),
+    # any short prefix ending in " : " or " - ": "Guerre en Ukraine : ...", "Budget 2025 - ..."
+    re.compile(r"^(?P<kicker>[^:.!?]{2,60}?)\s(:|[-\u2013\u2014|])\s+(?P<rest>.+)$"),
+)
+KICKER_MAX_WORDS = 5
+TITLE_MIN_WORDS = 4  # what remains after the kicker must still read as a headline
+
+
+def split_kicker(title: str) -> tuple[str, str]:
+    """Split a leading kicker from a headline: 'VIDÉO. Le titre…' -> ('VIDÉO', 'Le titre…').
+
+    The kicker must be at most KICKER_MAX_WORDS words and the remainder at least TITLE_MIN_WORDS words,
+    otherwise the title is returned unchanged with an empty kicker.
+    """
+    title = " ".join(title.split())
+    for pattern in KICKER_PREFIXES:
+        match = pattern.match(title)
+        if not match:
+            continue
+        kicker, rest = match.group("kicker").strip(), match.group("rest").strip()
+        if len(kicker.split()) <= KICKER_MAX_WORDS and len(rest.split()) >= TITLE_MIN_WORDS:
+            return kicker, rest[0].upper() + rest[1:]
+    return "", title
+
+
+# --- Rules 1 and 3: repeated title, lead/chapô -----------------------------------------------------
+
+LEAD_HEADINGS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^(l['’]\s?essentiel|en bref|ce qu['’]il faut retenir|à retenir|résumé)\s*:?$", re.I),
+    re.compile(r"^(key points|in short|the essentials|summary|at a glance|tl;?dr)\s*:?$", re.I),
+    re.compile(r"^(das wichtigste( in kürze)?|in kürze|auf einen blick)\s*:?$", re.I),
+    re.compile(r"^(lo esencial|en resumen|claves|en breve)\s*:?$", re.I),
+)
+LEAD_SEARCH_LINES = 4  # the lead heading must be near the start of the body
+LEAD_MIN_CHARS = 40
+
+
+def normalize(text: str) -> str:
+    """Comparison key: case-folded, accents and punctuation removed, quotes/apostrophes unified."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'")).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def same_text(line: str, reference: str) -> bool:
+    """True if `line` repeats `reference` (exactly, or a reference truncated with '…' or '...')."""
+    a, b = normalize(line), normalize(reference)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    truncated = reference.rstrip().endswith(("…", "...")) or line.rstrip().endswith(("…", "..."))
+    return truncated and len(shorter) >= 0.6 * len(longer) and longer.startswith(shorter)
+
+
+def drop_repeated_title(lines: list[str], titles: Iterable[str]) -> list[str]:
+    """Drop leading lines that repeat the title (with or without its kicker)."""
+    titles = [t for t in titles if t]
+    start = 0
+    while start < len(lines) and any(same_text(lines[start], t) for t in titles):
+        start += 1
+    return lines[start:]
+
+
+def find_lead(lines: list[str], description: str = "") -> tuple[str, list[str]]:
+    """Take the lead/chapô out of the body lines: returns (lead, remaining lines).
+
+    Either a lead heading ("L'essentiel", "En bref", "Key points"...) near the top followed by a paragraph,
+    or a first paragraph that repeats the page's og:description / meta description.
+    """
+    for index, line in enumerate(lines[:LEAD_SEARCH_LINES]):
+        if any(p.match(line.strip()) for p in LEAD_HEADINGS) and index + 1 < len(lines):
+            lead = lines[index + 1].strip()
+            if len(lead) >= LEAD_MIN_CHARS:
+                return lead, lines[:index] + lines[index + 2 :]
+    if lines and description and len(lines[0]) >= LEAD_MIN_CHARS and same_text(lines[0], description):
+        return lines[0].strip(), lines[1:]
+    return "", lines
+
+
+class Cleaned(NamedTuple):
+    """The result of `clean_body`: lead, body text (lines joined by '\\n') and authors from a byline line."""
+
+    lead: str
+    text: str
+    authors: tuple[str, ...]
+
+
+def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", lead: str = "") -> Cleaned:
+    """Apply rules 1, 3, 4 and 5 (and take out a byline line) from extracted text.
+
+    `titles` are the headline variants to strip from the top; `lead` is a lead already known (it is
+    then removed from the body too).
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line and not is_boilerplate(line) and not is_embed_residue(line)]
+    lines = drop_repeated_title(lines, titles)
+    authors: tuple[str, ...] = ()
+    for index, line in enumerate(lines[:LEAD_SEARCH_LINES]):
+        authors = byline_authors(line)
+        if authors:
+            del lines[index]
+            break
+    if lead:
+        lines = drop_repeated_title(lines, [lead])
+    else:
+        lead, lines = find_lead(lines, description)
+        lines = drop_repeated_title(lines, titles)
+    return Cleaned(lead, "\n".join(lines), authors)
+
+
+# --- Authors -------------------------------------------------------------------------------------
+
+BYLINE_PREFIX = re.compile(r"^(par|by|von|por|written by|text:|texte\s*:)\s+", re.I)
+AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|\||&|,|\bet\b|\band\b|\bund\b|\by\b)\s*", re.I)
+AUTHOR_ROLE_WORDS = re.compile(
+    r"\b(editor|correspondent|reporter|writer|journalist|staff|contributor|columnist|"
+    r"rédact\w*|journaliste|envoyée?s? spéciale?s?|correspondante?|chroniqueu\w+|"
+    r"redakteur\w*|korrespondent\w*|redacci[oó]n|corresponsal|periodista|agences?|agencies)\b",
+    re.I,
+)
+AUTHOR_DATE = re.compile(
+    r"(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(updated|mis à jour|publié|published|le|on)\b.*\d)", re.I
+)
+
+
+def clean_authors(raw: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Normalise bylines: 'By Jane Doe, Political Editor' -> ('Jane Doe',); roles and dates dropped."""
+    if not raw:
+        return ()
+    values = [raw] if isinstance(raw, str) else list(raw)
+    authors: list[str] = []
+    for value in values:
+        for part in AUTHOR_SEPARATORS.split(BYLINE_PREFIX.sub("", value.strip())):
+            name = BYLINE_PREFIX.sub("", AUTHOR_DATE.sub("", part)).strip(" .-–—:")
+            if not name or AUTHOR_ROLE_WORDS.search(name) or "@" in name or any(c.isdigit() for c in name):
+                continue
+            if name[0].isupper() and len(name.split()) <= 5 and name not in authors:
+                authors.append(name)
+    return tuple(authors)
+
+
+NAME_PARTICLES = frozenset(
+    {"de", "du", "des", "la", "le", "von", "van", "der", "den", "del", "di", "da", "y", "bin"}
+)
+
+
+def byline_authors(line: str) -> tuple[str, ...]:
+    """Authors of a byline line ('Par Lucía Martínez', 'By Jane Doe, Political Editor'); () if it is not one."""
+    if not BYLINE_PREFIX.match(line) or len(line.split()) > 12:
+        return ()
+    authors = clean_authors(line)
+    for name in authors:
+        if not all(w[0].isupper() or w in NAME_PARTICLES for w in name.replace("-", " ").split()):
+            return ()
+    return authors

@@ -1,0 +1,209 @@
+"""The latest edition as a feed: RSS 2.0 or JSON Feed 1.1, one item per story, its essentiel as the content.
+
+Every sentence of an essentiel is followed by a link to the article it came from: the original article when
+the articles are given, else its reading view on the site.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html import escape
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from ..models import Article, Edition, RankedStory
+from ..web.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+ATOM = "http://www.w3.org/2005/Atom"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+class PageLinks(Protocol):
+    """Paths of the site's pages (see `essentiel.web.app.Links`)."""
+
+    def home(self) -> str: ...
+    def story(self, story_id: str) -> str: ...
+    def article(self, article_id: str) -> str: ...
+    def feed(self, kind: str) -> str: ...
+
+
+class ServedLinks:
+    """The web app's paths: `/story/<id>`, `/article/<id>`."""
+
+    def home(self) -> str:
+        return "/"
+
+    def story(self, story_id: str) -> str:
+        return f"/story/{quote(story_id, safe='')}"
+
+    def article(self, article_id: str) -> str:
+        return f"/article/{quote(article_id, safe='')}"
+
+    def feed(self, kind: str) -> str:
+        return f"/feed.{kind}"
+
+
+class _Urls:
+    """Absolute URLs when a base URL is known, else the site's relative paths."""
+
+    def __init__(self, base_url: str, links: PageLinks | None) -> None:
+        self.base = base_url.rstrip("/")
+        self.links = links or ServedLinks()
+
+    def __call__(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}" if self.base else path
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _source(sentence_article: str, articles: Mapping[str, Article], urls: _Urls) -> tuple[str, str]:
+    """(label, url) of the article a sentence came from."""
+    article = articles.get(sentence_article)
+    if article is None:
+        return "source", urls(urls.links.article(sentence_article))
+    return (article.site_name or article.outlet_key), article.url
+
+
+def story_html(item: RankedStory, articles: Mapping[str, Article], urls: _Urls, t: Translator) -> str:
+    """A story's essentiel as HTML: each sentence followed by a link to its source."""
+    parts = []
+    for sentence in item.summary.sentences:
+        label, url = _source(sentence.article, articles, urls)
+        parts.append(f'{escape(sentence.text)} <a href="{escape(url)}">[{escape(label)}]</a>')
+    html = f"<p>{' '.join(parts)}</p>"
+    meta = [t.plural("outlets", len(item.outlets))] if item.outlets else []
+    if item.languages:
+        meta.append(", ".join(item.languages))
+    if meta:
+        html += f"<p><small>{escape(' · '.join(meta))}</small></p>"
+    return html
+
+
+def story_text(item: RankedStory, articles: Mapping[str, Article], urls: _Urls) -> str:
+    lines = []
+    for sentence in item.summary.sentences:
+        label, url = _source(sentence.article, articles, urls)
+        lines.append(f"{sentence.text} [{label}: {url}]")
+    return "\n".join(lines)
+
+
+def _feed_title(title: str, t: Translator) -> str:
+    return f"{title} — {t('heading')}"
+
+
+def edition_rss(
+    edition: Edition | None,
+    base_url: str,
+    *,
+    articles: Mapping[str, Article] | None = None,
+    title: str = "essentiel",
+    ui_language: str | None = None,
+    links: PageLinks | None = None,
+) -> str:
+    """The edition as an RSS 2.0 document (a valid empty channel when there is no edition)."""
+    urls = _Urls(base_url, links)
+    t = Translator(ui_language or (edition.language if edition else "fr"))
+    ET.register_namespace("atom", ATOM)
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+    ET.SubElement(channel, "title").text = _feed_title(title, t)
+    ET.SubElement(channel, "link").text = urls(urls.links.home())
+    ET.SubElement(channel, "description").text = t("heading")
+    ET.SubElement(channel, "language").text = t.lang
+    ET.SubElement(channel, "generator").text = "essentiel"
+    if urls.base:
+        self_link = {"href": urls(urls.links.feed("xml")), "rel": "self", "type": "application/rss+xml"}
+        ET.SubElement(channel, f"{{{ATOM}}}link", self_link)
+    if edition is not None:
+        ET.SubElement(channel, "lastBuildDate").text = format_datetime(_utc(edition.created_at))
+        for item in edition.stories:
+            _rss_item(channel, edition, item, articles or {}, urls, t)
+    ET.indent(rss)
+    return ET.tostring(rss, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _rss_item(
+    channel: ET.Element,
+    edition: Edition,
+    item: RankedStory,
+    articles: Mapping[str, Article],
+    urls: _Urls,
+    t: Translator,
+) -> None:
+    node = ET.SubElement(channel, "item")
+    ET.SubElement(node, "title").text = item.summary.title or item.story.title
+    ET.SubElement(node, "link").text = urls(urls.links.story(item.story.id))
+    ET.SubElement(node, "description").text = story_html(item, articles, urls, t)
+    guid = ET.SubElement(node, "guid", {"isPermaLink": "false"})
+    guid.text = f"essentiel:{edition.day.isoformat()}:{item.story.id}"
+    ET.SubElement(node, "pubDate").text = format_datetime(_utc(edition.created_at))
+    for text, _label in item.entities:
+        ET.SubElement(node, "category").text = text
+
+
+def edition_json_feed(
+    edition: Edition | None,
+    base_url: str,
+    *,
+    articles: Mapping[str, Article] | None = None,
+    title: str = "essentiel",
+    ui_language: str | None = None,
+    links: PageLinks | None = None,
+) -> dict[str, Any]:
+    """The edition as a JSON Feed 1.1 object (no items when there is no edition)."""
+    urls = _Urls(base_url, links)
+    t = Translator(ui_language or (edition.language if edition else "fr"))
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": _feed_title(title, t),
+        "home_page_url": urls(urls.links.home()),
+        "feed_url": urls(urls.links.feed("json")),
+        "description": t("heading"),
+        "language": t.lang,
+        "items": [],
+    }
+    if edition is None:
+        return feed
+    published = _utc(edition.created_at).isoformat()
+    for item in edition.stories:
+        feed["items"].append(_json_item(edition, item, articles or {}, urls, t, published))
+    return feed
+
+
+def _json_item(
+    edition: Edition,
+    item: RankedStory,
+    articles: Mapping[str, Article],
+    urls: _Urls,
+    t: Translator,
+    published: str,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": f"essentiel:{edition.day.isoformat()}:{item.story.id}",
+        "url": urls(urls.links.story(item.story.id)),
+        "title": item.summary.title or item.story.title,
+        "content_html": story_html(item, articles, urls, t),
+        "content_text": story_text(item, articles, urls),
+        "summary": item.summary.text,
+        "date_published": published,
+        "_essentiel": {
+            "rank": item.rank,
+            "outlets": list(item.outlets),
+            "languages": list(item.languages),
+            "sentences": [
+                {"text": s.text, "article": s.article, "url": _source(s.article, articles, urls)[1]}
+                for s in item.summary.sentences
+            ],
+        },
+    }
+    if item.entities:
+        entry["tags"] = [text for text, _label in item.entities]
+    return entry
