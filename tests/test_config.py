@@ -33,7 +33,11 @@ def test_default_sources_are_real_french_and_international_feeds() -> None:
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "e.toml"
     path.write_text("[edition]\nsize = 4\n", encoding="utf-8")
-    env = {"ESSENTIEL_EDITION_SIZE": "7", "ESSENTIEL_GENERAL_LANGUAGES": '["en", "fr"]', "ESSENTIEL_FETCH_USER_AGENT": "x/1"}
+    env = {
+        "ESSENTIEL_EDITION_SIZE": "7",
+        "ESSENTIEL_GENERAL_LANGUAGES": '["en", "fr"]',
+        "ESSENTIEL_FETCH_USER_AGENT": "x/1",
+    }
     config = load_config(path, env=env)
     assert config["edition.size"] == 7
     assert config["general.languages"] == ["en", "fr"]
@@ -54,8 +58,17 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ('[[sources]]\nurl = "ftp://x"\n', "must start with http:// or https://"),
         ('[[sources]]\nurl = "https://x"\nfoo = 1\n', "unknown key 'foo'"),
     ],
-    ids=["out-of-range", "unknown-key", "bad-timezone", "languages-not-list", "not-boolean", "broken-toml",
-         "source-without-url", "source-bad-scheme", "source-unknown-key"],
+    ids=[
+        "out-of-range",
+        "unknown-key",
+        "bad-timezone",
+        "languages-not-list",
+        "not-boolean",
+        "broken-toml",
+        "source-without-url",
+        "source-bad-scheme",
+        "source-unknown-key",
+    ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "bad.toml"

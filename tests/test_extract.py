@@ -567,3 +567,12 @@ def test_site_rule_prune_xpath_uses_the_canonical_outlet(monkeypatch: pytest.Mon
     result = extract_article(fixture("en_budget.html"))
     assert "gilt market" not in result.text
     assert "Officials said the package" in result.text
+
+
+def test_no_publication_date_is_guessed_from_the_body_text() -> None:
+    body = "".join(
+        f"<p>Passed in January 2009, the rule lifted the requirement that agencies consult experts, part {i}.</p>"
+        for i in range(4)
+    )
+    page = f"<html lang='en'><head><title>Rule overturned</title></head><body><article><h1>Rule overturned</h1>{body}</article></body></html>"
+    assert extract_article(page, "https://example.org/news/rule").published is None

@@ -61,7 +61,9 @@ def test_sources_keep_fetch_state_and_count_errors(tmp_path: Path) -> None:
 def test_documents_keep_the_raw_bytes_compressed(tmp_path: Path) -> None:
     raw = "<html><body>été « déjà »</body></html>".encode() * 200
     with open_store(tmp_path / "e.db") as store:
-        doc_id = store.save_document(Fetched("https://x.fr/a", "https://x.fr/a?b", 200, raw, NOW, "text/html"))
+        doc_id = store.save_document(
+            Fetched("https://x.fr/a", "https://x.fr/a?b", 200, raw, NOW, "text/html")
+        )
         stored = store.db.query("SELECT length(content), size FROM documents WHERE id = ?", (doc_id,))[0]
         assert stored[0] < stored[1] == len(raw)
         back = store.get_document(doc_id)
@@ -70,7 +72,9 @@ def test_documents_keep_the_raw_bytes_compressed(tmp_path: Path) -> None:
 
 def test_articles_round_trip_update_and_full_text_search(tmp_path: Path) -> None:
     with open_store(tmp_path / "e.db") as store:
-        store.save_articles([article(1, authors=("Jeanne Dupont",)), article(2, text="Un séisme frappe la Grèce.")])
+        store.save_articles(
+            [article(1, authors=("Jeanne Dupont",)), article(2, text="Un séisme frappe la Grèce.")]
+        )
         back = store.get_article("a1")
         assert back == article(1, authors=("Jeanne Dupont",))
         assert [a.id for a in store.search_articles("seisme")] == ["a2"]  # accents folded
@@ -86,7 +90,9 @@ def test_articles_round_trip_update_and_full_text_search(tmp_path: Path) -> None
 def test_recent_articles_respect_the_window(tmp_path: Path) -> None:
     with open_store(tmp_path / "e.db") as store:
         store.save_articles([article(1)], fetched_at=NOW - timedelta(days=5))
-        store.save_articles([article(40, published=NOW - timedelta(days=4))], fetched_at=NOW - timedelta(days=4))
+        store.save_articles(
+            [article(40, published=NOW - timedelta(days=4))], fetched_at=NOW - timedelta(days=4)
+        )
         store.save_articles([article(3)], fetched_at=NOW)
         ids = [a.id for a in store.recent_articles(NOW - timedelta(hours=36), NOW)]
         assert ids == ["a1", "a3"]  # a1 was fetched long ago but published 1 h before NOW; a40 is old
@@ -114,8 +120,14 @@ def test_stories_and_editions(tmp_path: Path) -> None:
         assert store.get_story("s1") == Story("s1", ("a1",), "Un")
         assert store.get_story("s2") is None  # left empty, removed
         assert store.story_of("a3") == "s3"
-        first = Edition(day=date(2026, 11, 24), created_at=NOW - timedelta(days=1), stories=(ranked(1, "s1", ("a1",)),))
-        second = Edition(day=date(2026, 11, 25), created_at=NOW, stories=(ranked(1, "s3", ("a2", "a3")), ranked(2, "s1", ("a1",))))
+        first = Edition(
+            day=date(2026, 11, 24), created_at=NOW - timedelta(days=1), stories=(ranked(1, "s1", ("a1",)),)
+        )
+        second = Edition(
+            day=date(2026, 11, 25),
+            created_at=NOW,
+            stories=(ranked(1, "s3", ("a2", "a3")), ranked(2, "s1", ("a1",))),
+        )
         store.save_edition(first)
         second_id = store.save_edition(second)
         latest = store.latest_edition()

@@ -38,6 +38,7 @@ def build_demo(folder: Path, *, ui_language: str = "fr", now: datetime | None = 
         "ESSENTIEL_GENERAL_DATABASE": str((folder / "essentiel.db").resolve()),
         "ESSENTIEL_OUTPUTS_SITE_DIR": str((folder / "site").resolve()),
         "ESSENTIEL_GENERAL_UI_LANGUAGE": ui_language,
+        "ESSENTIEL_EDITION_SIZE": "16",  # the ten English events, then the French stories of one outlet
     }
     config = load_config(None, env=env)
     with open_store(config.database) as store:

@@ -20,7 +20,7 @@ from typing import Any
 import py3langid
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, baseline, extract_metadata
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from essentiel.errors import ParseError
@@ -155,7 +155,10 @@ def _run_trafilatura(tree: HtmlElement, url: str | None) -> tuple[Document | Non
     meta: Document | None = None
     best = ""
     for options in (PRECISION, RECALL):
-        doc = bare_extraction(tree, url=url, with_metadata=True, **options)
+        # No date guessed from the body text ("Passed in January 2009" is not the publication date):
+        # only markup, metadata and the URL count.
+        dates = set_date_params(extensive=False)
+        doc = bare_extraction(tree, url=url, with_metadata=True, date_extraction_params=dates, **options)
         if not isinstance(doc, Document):
             continue
         meta = meta or doc

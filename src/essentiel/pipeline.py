@@ -1,0 +1,350 @@
+"""The stages in order: sources -> fetch -> extract -> store -> stories -> rank -> summaries -> publish.
+
+`refresh_source` is the one unit of fetch work, shared by `essentiel fetch` and the scheduler.
+The error policy: a bad source or page is logged, counted on the source and skipped; the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .config import Config
+from .errors import EssentielError, FetchError, ParseError
+from .extract.article import extract_article
+from .fetch.http import Fetcher, FetchSettings
+from .inputs import html_files, read_articles, read_html_file, read_warc
+from .models import Article, Edition, FeedItem, Fetched, RankedStory, Source, outlet_of
+from .rank import RankWeights, rank_stories
+from .sources.feeds import parse_feed
+from .store import SourceState, Store
+from .stories.cluster import cluster_articles
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+FEED_TYPES = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+)
+MAX_BACKOFF = timedelta(hours=24)
+
+
+@dataclass
+class RefreshResult:
+    source: str
+    new_articles: int = 0
+    not_modified: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    f = config.section("fetch")
+    return FetchSettings(
+        user_agent=f["user_agent"],
+        concurrency=int(f["concurrency"]),
+        per_host=int(f["per_host"]),
+        host_delay=float(f["host_delay"]),
+        total_timeout=float(f["timeout"]),
+        max_bytes=int(f["max_bytes"]),
+        respect_robots=bool(f["respect_robots"]),
+        allow_private=bool(f["allow_private"]),
+    )
+
+
+def with_source(article: Article, source: Source) -> Article:
+    """An article as coverage by a source: its outlet, weight and independence."""
+    return replace(
+        article,
+        source=source.name or source.outlet,
+        outlet=outlet_of(article.url) or source.outlet,
+        source_weight=source.weight,
+        independent=source.independent,
+        language=article.language or source.language,
+    )
+
+
+def _article_from_item(item: FeedItem, source: Source) -> Article:
+    """When the feed carries the article (full_page = false), or a page cannot be fetched: the feed's text."""
+    html = item.content or item.summary
+    try:
+        article = extract_article(
+            f"<html><body><article>{html}</article></body></html>", item.url, source=source.name
+        )
+        article = replace(article, title=item.title or article.title)
+    except ParseError:
+        article = Article(id="", url=item.url, title=item.title, text="")
+        from .models import stable_id
+
+        article = replace(article, id=stable_id(item.url, prefix="a-"), lead=item.summary)
+    return replace(
+        article, published=item.published or article.published, authors=item.authors or article.authors
+    )
+
+
+def _next_check(config: Config, now: datetime, errors: int, retry_after: float | None = None) -> datetime:
+    base = timedelta(minutes=float(config["schedule.fetch_every_minutes"]))
+    delay = min(base * (2**errors), MAX_BACKOFF) if errors else base
+    if retry_after:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return now + delay
+
+
+async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, config: Config) -> RefreshResult:
+    """Check one source: conditional GET of its feed, fetch and extract the new articles, store everything."""
+    source = state.source
+    assert source.id is not None
+    result = RefreshResult(source=source.name or source.url)
+    now = datetime.now(UTC)
+    try:
+        fetched = await fetcher.fetch(
+            source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_TYPES
+        )
+        if fetched.status == 304:
+            result.not_modified = True
+        else:
+            items = parse_feed(fetched.content, fetched.url)
+            store.save_document(fetched, source.id)
+            result.new_articles, result.errors = await _ingest_items(store, fetcher, source, items)
+    except FetchError as exc:
+        retry = getattr(exc, "retry_after", None)
+        store.record_fetch(
+            source.id,
+            checked_at=now,
+            next_check_at=_next_check(config, now, state.error_count + 1, retry),
+            error=str(exc),
+        )
+        log.warning("source failed source=%s error=%s", source.url, exc)
+        result.errors.append(str(exc))
+        return result
+    except ParseError as exc:
+        store.record_fetch(
+            source.id,
+            checked_at=now,
+            next_check_at=_next_check(config, now, state.error_count + 1),
+            error=str(exc),
+        )
+        log.warning("source unparseable source=%s error=%s", source.url, exc)
+        result.errors.append(str(exc))
+        return result
+    store.record_fetch(
+        source.id,
+        checked_at=now,
+        next_check_at=_next_check(config, now, 0),
+        etag=None if result.not_modified else fetched.etag,
+        last_modified=None if result.not_modified else fetched.last_modified,
+    )
+    return result
+
+
+async def _ingest_items(
+    store: Store, fetcher: Fetcher, source: Source, items: Sequence[FeedItem]
+) -> tuple[int, list[str]]:
+    known = store.known_urls([i.url for i in items])
+    fresh = [i for i in items if i.url and i.url not in known]
+    errors: list[str] = []
+    if not source.full_page:
+        articles = [with_source(_article_from_item(i, source), source) for i in fresh]
+        return store.save_articles(articles, source_id=source.id), errors
+    pages = await fetcher.fetch_many([i.url for i in fresh])
+    count = 0
+    for item, page in zip(fresh, pages, strict=True):
+        try:
+            if isinstance(page, Exception):
+                raise page
+            article = extract_article(page.content, page.url, source=source.name)
+            # The feed's date is structured data; the page's may be a guess.
+            article = replace(article, published=item.published or article.published)
+            document_id = store.save_document(page, source.id)
+        except (FetchError, ParseError) as exc:
+            errors.append(str(exc))
+            log.warning("article skipped source=%s url=%s error=%s", source.url, item.url, exc)
+            if not (item.content or item.summary):
+                continue  # not stored: the page is tried again at the next check
+            article, document_id = _article_from_item(item, source), None
+        count += store.save_articles(
+            [with_source(article, source)], source_id=source.id, document_id=document_id
+        )
+    return count, errors
+
+
+async def refresh_sources(
+    store: Store, config: Config, states: Sequence[SourceState], progress: Progress | None = None
+) -> list[RefreshResult]:
+    """Refresh many sources concurrently (the fetcher enforces the global and per-host caps)."""
+    async with Fetcher(fetch_settings(config)) as fetcher:
+
+        async def one(state: SourceState) -> RefreshResult:
+            try:
+                return await refresh_source(store, fetcher, state, config)
+            finally:
+                if progress:
+                    progress(1)
+
+        return list(await asyncio.gather(*(one(s) for s in states)))
+
+
+def fetch_due(store: Store, config: Config, progress: Progress | None = None) -> list[RefreshResult]:
+    for source in config.sources:
+        if store.get_source(source.url) is None:
+            store.add_source(source)
+    due = store.due_sources(datetime.now(UTC))
+    return asyncio.run(refresh_sources(store, config, due, progress))
+
+
+# --- files --------------------------------------------------------------------------------------------------
+
+
+def import_path(store: Store, path: Path, progress: Progress | None = None) -> tuple[int, list[str]]:
+    """Import a JSONL of articles, a folder of HTML files, one HTML file or a WARC. Returns (count, errors)."""
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        articles = read_articles(path)
+        if progress:
+            progress(len(articles))
+        return store.save_articles(articles), []
+    documents: Iterator[Fetched]
+    if path.is_dir():
+        documents = (read_html_file(p) for p in html_files(path))
+    elif name.endswith((".warc", ".warc.gz")):
+        documents = read_warc(path)
+    else:
+        documents = iter([read_html_file(path)])
+    count, errors = 0, []
+    for fetched in documents:
+        count_one, error = _import_document(store, fetched)
+        count += count_one
+        if error:
+            errors.append(error)
+        if progress:
+            progress(1)
+    return count, errors
+
+
+def _import_document(store: Store, fetched: Fetched) -> tuple[int, str | None]:
+    try:
+        url = None if fetched.url.startswith("file:") else fetched.url
+        article = extract_article(fetched.content, url, source=fetched.url)
+    except ParseError as exc:
+        log.warning("page skipped url=%s error=%s", fetched.url, exc)
+        return 0, str(exc)
+    document_id = store.save_document(fetched)
+    return store.save_articles([article], fetched_at=fetched.fetched_at, document_id=document_id), None
+
+
+def reextract(store: Store, article_ids: Sequence[str]) -> int:
+    """Extract articles again from their stored raw documents (after the extractor improved)."""
+    count = 0
+    for article in store.get_articles(article_ids):
+        document_id = store.article_document(article.id)
+        fetched = store.get_document(document_id) if document_id else None
+        if fetched is None:
+            continue
+        fresh = extract_article(
+            fetched.content, article.url or None, source=article.source, article_id=article.id
+        )
+        keep = replace(
+            fresh,
+            outlet=article.outlet,
+            source_weight=article.source_weight,
+            independent=article.independent,
+            source=article.source,
+        )
+        count += store.save_articles([keep], document_id=document_id)
+    return count
+
+
+# --- stories, ranking, summaries, edition -----------------------------------------------------------------
+
+
+def rank_weights(config: Config) -> RankWeights:
+    return RankWeights(**config.section("ranking"))
+
+
+def digest(
+    articles: Sequence[Article],
+    *,
+    now: datetime,
+    top: int,
+    weights: RankWeights | None = None,
+    language: str | None = None,
+    summary_words: int = 80,
+) -> list[RankedStory]:
+    """Cluster, rank and summarise a set of articles: the edition's content, with no store and no network."""
+    stories = cluster_articles(articles)
+    by_id = {a.id: a for a in articles}
+    return rank_stories(
+        stories,
+        by_id,
+        now=now,
+        weights=weights or RankWeights(),
+        top=top,
+        language=language,
+        max_words=summary_words,
+    )
+
+
+def edition_day(config: Config, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(config["general.timezone"])).date()
+
+
+def build_edition(store: Store, config: Config, now: datetime | None = None) -> Edition:
+    """Today's edition from the articles of the window, stored with its stories."""
+    now = now or datetime.now(UTC)
+    articles = store.recent_articles(now - timedelta(hours=float(config["edition.window_hours"])), now)
+    if not articles:
+        raise EssentielError(
+            "no articles in the edition window: run `essentiel fetch` or `essentiel import` first"
+        )
+    stories = cluster_articles(articles)
+    store.save_stories(stories, now)
+    ranked = rank_stories(
+        stories,
+        {a.id: a for a in articles},
+        now=now,
+        weights=rank_weights(config),
+        top=int(config["edition.size"]),
+        language=config["general.languages"][0],
+        max_words=int(config["edition.summary_words"]),
+    )
+    edition = Edition(
+        day=edition_day(config, now),
+        created_at=now,
+        stories=tuple(ranked),
+        language=config["general.languages"][0],
+    )
+    return replace(edition, id=store.save_edition(edition))
+
+
+def publish(store: Store, config: Config) -> list[Path]:
+    """Write the configured outputs of the latest edition: static site, Markdown."""
+    from .publish.markdown import edition_markdown
+    from .publish.site import write_site
+
+    written: list[Path] = []
+    ui = config["general.ui_language"]
+    if config.site_dir is not None:
+        written += write_site(store, config.site_dir, ui_language=ui)
+    target = config["outputs.markdown"]
+    edition = store.latest_edition()
+    if target and edition is not None:
+        ids = [i for item in edition.stories for i in item.story.article_ids]
+        articles = {a.id: a for a in store.get_articles(ids)}
+        path = (
+            Path(target) if Path(target).is_absolute() or config.path is None else config.path.parent / target
+        )
+        path.write_text(edition_markdown(edition, articles, ui), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def run_once(
+    store: Store, config: Config, progress: Progress | None = None
+) -> tuple[list[RefreshResult], Edition]:
+    results = fetch_due(store, config, progress)
+    edition = build_edition(store, config)
+    publish(store, config)
+    return results, edition

