@@ -247,3 +247,20 @@ def test_import_jsonl_html_folder_and_digest_from_store(
     assert len(top[0]["articles"]) == 4
     missing = runner.invoke(cli, ["import", str(tmp_path / "nothing")])
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
+
+
+def test_demo_builds_an_edition_offline(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["demo", "--no-serve", "--dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    from essentiel.store import open_store
+
+    with open_store(tmp_path / "demo/essentiel.db", readonly=True) as store:
+        edition = store.latest_edition()
+        assert edition is not None and len(edition.stories) >= 12
+        assert len(edition.stories[0].outlets) >= 5, "the top story is covered by many outlets"
+        assert any("fr" in s.languages for s in edition.stories), "French stories are in the edition"
+        for item in edition.stories:
+            ids = set(item.story.article_ids)
+            assert item.summary.sentences and all(s.article in ids for s in item.summary.sentences)
+    index = (tmp_path / "demo/site/index.html").read_text(encoding="utf-8")
+    assert "Les nouvelles les plus importantes de la journée" in index

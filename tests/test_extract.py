@@ -576,3 +576,19 @@ def test_no_publication_date_is_guessed_from_the_body_text() -> None:
     )
     page = f"<html lang='en'><head><title>Rule overturned</title></head><body><article><h1>Rule overturned</h1>{body}</article></body></html>"
     assert extract_article(page, "https://example.org/news/rule").published is None
+
+
+@pytest.mark.parametrize("css_class", ["chapo", "standfirst", "article__desc", "lede"])
+def test_lead_marked_up_by_class_is_taken_out_of_the_text(css_class: str) -> None:
+    lead = "Le tribunal de commerce de Marseille a examiné mardi la seule offre de reprise du quotidien."
+    body = "".join(
+        f"<p>Paragraphe {i} : les salariés attendent la décision des juges, qui sera rendue la semaine prochaine.</p>"
+        for i in range(4)
+    )
+    page = (
+        f"<html lang='fr'><head><title>La Marseillaise</title></head><body><article><h1>La Marseillaise</h1>"
+        f"<p class='{css_class} other'>{lead}</p>{body}</article></body></html>"
+    )
+    article = extract_article(page, "https://example.fr/2020/09/22/marseillaise")
+    assert article.lead == lead
+    assert lead not in article.text and article.text.startswith("Paragraphe 0")

@@ -377,7 +377,10 @@ def test_browser_opens_a_story(tmp_path: Path) -> None:
         ]  # fmt: skip
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            page = browser.new_page()
+            english = browser.new_page(locale="en-GB")  # the browser's language picks the UI language
+            english.goto(f"http://127.0.0.1:{port}/")
+            assert "The day's most important news" in english.inner_text("h1")
+            page = browser.new_page(locale="fr-FR")
             page.goto(f"http://127.0.0.1:{port}/")
             assert HEADING_FR in page.inner_text("h1")
             page.click(".stories h2 a >> nth=0")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -82,12 +82,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("edition.size", 10, "how many stories an edition holds", _between(1, 100)),
     Setting("edition.window_hours", 36, "how far back articles are considered", _between(1, 24 * 14)),
     Setting("edition.summary_words", 80, "maximum words of an essentiel", _between(20, 400)),
-    Setting("ranking.outlets", 3.0, "weight of the number of independent outlets (log)", _between(0, 100)),
-    Setting("ranking.articles", 1.0, "weight of the number of articles (log)", _between(0, 100)),
-    Setting("ranking.languages", 1.0, "weight of the number of languages", _between(0, 100)),
-    Setting("ranking.recency", 1.0, "weight of recency", _between(0, 100)),
-    Setting("ranking.authority", 0.5, "weight of the sources' mean weight", _between(0, 100)),
-    Setting("ranking.entities", 0.5, "weight of named-entity salience", _between(0, 100)),
+    Setting("ranking.outlets", 3.0, "points per doubling of independent outlets", _between(0, 100)),
+    Setting("ranking.articles", 1.0, "points per doubling of articles", _between(0, 100)),
+    Setting("ranking.languages", 0.5, "points per language beyond the first", _between(0, 100)),
+    Setting(
+        "ranking.recency", 1.5, "points for a story published now (halved every half-life)", _between(0, 100)
+    ),
+    Setting(
+        "ranking.half_life_hours", 12.0, "hours for a story's recency points to halve", _between(0.5, 720)
+    ),
+    Setting("ranking.authority", 0.5, "points per unit of the sources' mean weight", _between(0, 100)),
+    Setting(
+        "ranking.entities",
+        0.0,
+        "points for named-entity salience (runs spaCy on every story)",
+        _between(0, 100),
+    ),
     Setting(
         "fetch.user_agent",
         "essentiel/0.1 (+https://github.com/essentiel-news/essentiel)",
@@ -259,5 +269,4 @@ def _toml(value: Any) -> str:
     return str(value)
 
 
-SECTIONS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
-__all__ = ["Config", "SETTINGS", "load_config", "render_config", "default_sources", "field"]
+__all__ = ["Config", "SETTINGS", "load_config", "render_config", "default_sources"]

@@ -21,7 +21,7 @@ from .fetch.http import Fetcher, FetchSettings
 from .inputs import html_files, read_articles, read_html_file, read_warc
 from .models import Article, Edition, FeedItem, Fetched, RankedStory, Source, outlet_of
 from .rank import RankWeights, rank_stories
-from .sources.feeds import parse_feed
+from .sources.feeds import discover_feeds, is_sitemap_index, parse_feed
 from .store import SourceState, Store
 from .stories.cluster import cluster_articles
 
@@ -31,6 +31,7 @@ FEED_TYPES = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 )
 MAX_BACKOFF = timedelta(hours=24)
+MAX_CHILD_SITEMAPS = 3  # of a sitemap index, the first ones (news sites list the newest first)
 
 
 @dataclass
@@ -94,7 +95,10 @@ def _next_check(config: Config, now: datetime, errors: int, retry_after: float |
 
 
 async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, config: Config) -> RefreshResult:
-    """Check one source: conditional GET of its feed, fetch and extract the new articles, store everything."""
+    """Check one source: conditional GET, find its new articles, fetch and extract them, store everything.
+
+    A failure is stored on the source (error count, last error) and sets a backoff; it is never raised.
+    """
     source = state.source
     assert source.id is not None
     result = RefreshResult(source=source.name or source.url)
@@ -106,28 +110,17 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
         if fetched.status == 304:
             result.not_modified = True
         else:
-            items = parse_feed(fetched.content, fetched.url)
-            store.save_document(fetched, source.id)
-            result.new_articles, result.errors = await _ingest_items(store, fetcher, source, items)
-    except FetchError as exc:
+            document_id = store.save_document(fetched, source.id)
+            if source.kind == "article":
+                result.new_articles = _ingest_page(store, source, fetched, document_id)
+            else:
+                items = await _feed_items(fetcher, source, fetched)
+                result.new_articles, result.errors = await _ingest_items(store, fetcher, source, items)
+    except (FetchError, ParseError) as exc:
         retry = getattr(exc, "retry_after", None)
-        store.record_fetch(
-            source.id,
-            checked_at=now,
-            next_check_at=_next_check(config, now, state.error_count + 1, retry),
-            error=str(exc),
-        )
+        next_check = _next_check(config, now, state.error_count + 1, retry)
+        store.record_fetch(source.id, checked_at=now, next_check_at=next_check, error=str(exc))
         log.warning("source failed source=%s error=%s", source.url, exc)
-        result.errors.append(str(exc))
-        return result
-    except ParseError as exc:
-        store.record_fetch(
-            source.id,
-            checked_at=now,
-            next_check_at=_next_check(config, now, state.error_count + 1),
-            error=str(exc),
-        )
-        log.warning("source unparseable source=%s error=%s", source.url, exc)
         result.errors.append(str(exc))
         return result
     store.record_fetch(
@@ -138,6 +131,27 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
         last_modified=None if result.not_modified else fetched.last_modified,
     )
     return result
+
+
+async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched) -> list[FeedItem]:
+    """The entries of a feed or sitemap; a sitemap index's first child sitemaps; a homepage's first feed."""
+    if source.kind == "page":
+        feeds = discover_feeds(fetched.content, fetched.url)
+        if not feeds:
+            raise ParseError(source.url, "no feed found on this page (no <link rel=alternate> feed)")
+        fetched = await fetcher.fetch(feeds[0], accept=FEED_TYPES)
+    if not is_sitemap_index(fetched.content):
+        return parse_feed(fetched.content, fetched.url)
+    items: list[FeedItem] = []
+    for child in parse_feed(fetched.content, fetched.url)[:MAX_CHILD_SITEMAPS]:
+        items += parse_feed((await fetcher.fetch(child.url, accept=FEED_TYPES)).content, child.url)
+    return items
+
+
+def _ingest_page(store: Store, source: Source, fetched: Fetched, document_id: int) -> int:
+    """A source that is one article page: extract it (again, when it changed)."""
+    article = with_source(extract_article(fetched.content, fetched.url, source=source.name), source)
+    return store.save_articles([article], source_id=source.id, document_id=document_id)
 
 
 async def _ingest_items(

@@ -36,6 +36,19 @@ MIN_PARAGRAPH_WORDS = 8  # ... and at least one line must read like a sentence
 MIN_LANGID_CHARS = 50  # shorter texts fall back to <html lang>
 PRECISION: dict[str, Any] = {"favor_precision": True, "include_comments": False, "include_tables": False}
 RECALL: dict[str, Any] = {"favor_recall": True, "include_comments": False, "include_tables": False}
+STANDFIRST_CLASSES = (
+    "chapo",
+    "chapeau",
+    "standfirst",
+    "lede",
+    "article__desc",
+    "article-lead",
+    "article__lead",
+)
+STANDFIRST_XPATH = "//*[self::p or self::div or self::h2 or self::span][{}]".format(
+    " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in STANDFIRST_CLASSES)
+)
+STANDFIRST_MAX_CHARS = 800
 ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle"}
     | {"ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report"}
@@ -73,7 +86,7 @@ def extract_article(
     full_title = " ".join((meta.title or _str(ld.get("headline"))).split())
     kicker, title = cleanup.split_kicker(full_title)
     lead, text, byline = cleanup.clean_body(
-        body, titles=(full_title, title), description=meta.description or ""
+        body, titles=(full_title, title), description=meta.description or "", lead=_standfirst(tree)
     )
     if rule and rule.boilerplate:
         text = "\n".join(ln for ln in text.splitlines() if not any(p.search(ln) for p in rule.boilerplate))
@@ -148,6 +161,15 @@ def _parse(text_html: str) -> HtmlElement | None:
     except (ValueError, TypeError):
         return None
     return tree if isinstance(tree, HtmlElement) else None
+
+
+def _standfirst(tree: HtmlElement) -> str:
+    """The chapô marked up as such (class "chapo", "standfirst", "lede", "article__desc"...), or ''."""
+    for element in tree.xpath(STANDFIRST_XPATH)[:1]:
+        text = " ".join(element.text_content().split())
+        if cleanup.LEAD_MIN_CHARS <= len(text) <= STANDFIRST_MAX_CHARS:
+            return text
+    return ""
 
 
 def _run_trafilatura(tree: HtmlElement, url: str | None) -> tuple[Document | None, str]:

@@ -269,11 +269,12 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
         if authors:
             del lines[index]
             break
-    if lead:
-        lines = drop_repeated_title(lines, [lead])
-    else:
-        lead, lines = find_lead(lines, description)
-        lines = drop_repeated_title(lines, titles)
+    found, rest = find_lead(lines, description or lead)
+    if not lead:
+        lead, lines = found, rest
+    elif found and same_text(found, lead):
+        lines = rest  # the known lead, with its "L'essentiel" heading if any
+    lines = drop_repeated_title(drop_repeated_title(lines, [lead]), titles)
     return Cleaned(lead, "\n".join(lines), authors)
 
 
