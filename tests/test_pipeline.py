@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from essentiel.config import Config, load_config
+from essentiel.ingest import fetch_due
 from essentiel.models import Source
-from essentiel.pipeline import fetch_due
 from essentiel.scheduler import edition_due, run_forever
 from essentiel.store import Store, open_store
 from loopback import LoopbackServer

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from .config import Config
 from .errors import EssentielError
-from .pipeline import build_edition, edition_day, fetch_due, publish
+from .ingest import fetch_due
+from .pipeline import build_edition, edition_day, publish
 from .store import open_store
 
 log = logging.getLogger(__name__)

@@ -107,4 +107,4 @@ def main() -> None:
     cli(prog_name="essentiel")
 
 
-from . import files, run, sources  # noqa: E402,F401  (registers the commands)
+from . import evaluate, files, run, sources  # noqa: E402,F401  (registers the commands)

@@ -28,7 +28,7 @@ def init(target: Path, force: bool) -> None:
 @pass_state
 def fetch(state: State, as_json: bool) -> None:
     """Check the due sources once: new articles are fetched, extracted and stored."""
-    from ..pipeline import fetch_due
+    from ..ingest import fetch_due
 
     with state.store() as store:
         total = len(state.config.sources) or len(store.list_sources())
@@ -50,7 +50,7 @@ def fetch(state: State, as_json: bool) -> None:
 @pass_state
 def import_(state: State, paths: tuple[Path, ...], as_json: bool) -> None:
     """Import a folder of HTML files, a JSONL of articles or a WARC file."""
-    from ..pipeline import import_path
+    from ..ingest import import_path
 
     report: list[dict[str, Any]] = []
     with state.store() as store, progress_bar("import", None) as advance:
@@ -74,7 +74,7 @@ def import_(state: State, paths: tuple[Path, ...], as_json: bool) -> None:
 @pass_state
 def reextract(state: State, ids: tuple[str, ...], everything: bool) -> None:
     """Extract articles again from their stored raw pages."""
-    from ..pipeline import reextract as run_reextract
+    from ..ingest import reextract as run_reextract
 
     with state.store() as store:
         if everything:

@@ -11,11 +11,12 @@ from .articles import ArticlesStore
 from .db import Database
 from .sources import SourcesStore, SourceState
 from .stories import StoriesStore
+from .views import ViewsStore
 
 __all__ = ["Store", "SourceState", "open_store"]
 
 
-class Store(SourcesStore, ArticlesStore, StoriesStore):
+class Store(SourcesStore, ArticlesStore, StoriesStore, ViewsStore):
     """The SQLite store: sources, documents, articles, stories and editions."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
