@@ -60,6 +60,11 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) else "a string"
 
 
+def _addresses(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(v, str) and "@" in v for v in value)
+    return None if ok else 'a list of e-mail addresses, e.g. ["moi@example.org"]'
+
+
 def _boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else "true or false"
 
@@ -111,6 +116,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.max_bytes", 10_000_000, "largest body accepted", _between(1000, 1_000_000_000)),
     Setting("fetch.respect_robots", True, "honour robots.txt", _boolean),
     Setting("fetch.allow_private", False, "allow loopback/private addresses (tests, intranets)", _boolean),
+    Setting(
+        "summary.llm_url", "", "OpenAI-compatible server for the optional LLM summariser ('' = off)", _text
+    ),
+    Setting("summary.llm_model", "", "model name on that server", _text),
+    Setting("summary.llm_timeout", 60.0, "seconds allowed for one LLM summary", _between(1, 600)),
+    Setting(
+        "web.public", True, "reading pages open to everyone (false: the admin token is needed)", _boolean
+    ),
+    Setting("web.admin_token", "", "password/token of the admin pages ('' = admin disabled)", _text),
+    Setting("email.smtp_host", "", "SMTP server of the daily e-mail ('' = no e-mail)", _text),
+    Setting("email.smtp_port", 587, "SMTP port", _between(1, 65535)),
+    Setting(
+        "email.starttls", True, "use STARTTLS (port 587); false with port 465 means implicit TLS", _boolean
+    ),
+    Setting("email.username", "", "SMTP user ('' = no authentication)", _text),
+    Setting("email.password", "", "SMTP password", _text),
+    Setting("email.sender", "", "From: address", _text),
+    Setting("email.recipients", [], "To: addresses", _addresses),
     Setting("outputs.site_dir", "site", "folder of the static site ('' for none)", _text),
     Setting("outputs.markdown", "", "Markdown file of the edition ('' for none)", _text),
     Setting("outputs.host", "127.0.0.1", "address the web app listens on", _text),
