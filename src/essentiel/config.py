@@ -82,6 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("general.languages", ["fr", "en"], "languages of the edition, first is the main one", _languages),
     Setting("general.timezone", "Europe/Paris", "time zone of the edition's day", _timezone),
     Setting("general.ui_language", "fr", "language of the web app and static site", _one_of("fr", "en")),
+    Setting(
+        "general.keep_documents_days",
+        0,
+        "days raw pages are kept for re-extraction (0 = forever)",
+        _between(0, 36500),
+    ),
+    Setting("general.log_format", "text", "log lines as key=value text or JSON", _one_of("text", "json")),
     Setting("schedule.fetch_every_minutes", 30, "how often due sources are checked", _between(1, 1440)),
     Setting("schedule.edition_at", "07:00", "when the day's edition is built (local time)", _time_of_day),
     Setting("edition.size", 10, "how many stories an edition holds", _between(1, 100)),

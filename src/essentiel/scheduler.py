@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import Config
 from .errors import EssentielError
 from .ingest import fetch_due
+from .lock import instance_lock
 from .pipeline import build_edition, edition_day, publish
-from .store import open_store
+from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,14 @@ def edition_due(config: Config, now: datetime, last_day: object) -> bool:
     return local.time() >= time(hour, minute) and edition_day(config, now) != last_day
 
 
+def prune(store: Store, config: Config, now: datetime) -> None:
+    """Retention: raw pages older than general.keep_documents_days go (0 keeps them forever)."""
+    keep = int(config["general.keep_documents_days"])
+    if keep:
+        removed = store.prune_documents(now - timedelta(days=keep))
+        log.info("raw pages pruned removed=%d keep_days=%d", removed, keep)
+
+
 def run_forever(config: Config, stop: threading.Event | None = None) -> None:
     """Loop until SIGINT/SIGTERM (or `stop` is set): fetch, then build and publish the edition when due."""
     stop = stop or threading.Event()
@@ -35,7 +44,7 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     interval = float(config["schedule.fetch_every_minutes"]) * 60
-    with open_store(config.database) as store:
+    with instance_lock(config.database), open_store(config.database) as store:
         latest = store.latest_edition()
         last_day = latest.day if latest else None
         while not stop.is_set():
@@ -48,6 +57,7 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
                     publish(store, config)
                     last_day = edition.day
                     log.info("edition built day=%s stories=%d", edition.day, len(edition.stories))
+                    prune(store, config, now)
                 except EssentielError as exc:
                     log.warning("edition not built: %s", exc)
             stop.wait(interval)

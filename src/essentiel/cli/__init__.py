@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .. import __version__
+from .. import __version__, logs
 from ..config import DEFAULT_CONFIG, Config, load_config
 from ..errors import EssentielError
 from ..store import Store, open_store
@@ -51,6 +51,7 @@ class State:
             if path is None and Path(DEFAULT_CONFIG).exists():
                 path = DEFAULT_CONFIG
             self._config = load_config(path)
+            logs.configure(logging.getLogger().level, self._config["general.log_format"])
         return self._config
 
     def store(self) -> Store:
@@ -97,9 +98,7 @@ def emit_jsonl(rows: Any) -> None:
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """essentiel: the day's most important news, from the sources you choose."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
-    )
+    logs.configure(level, os.environ.get("ESSENTIEL_GENERAL_LOG_FORMAT", "text"))
     ctx.obj = State(config_path)
 
 
@@ -107,4 +106,4 @@ def main() -> None:
     cli(prog_name="essentiel")
 
 
-from . import evaluate, files, run, sources  # noqa: E402,F401  (registers the commands)
+from . import evaluate, files, ops, run, sources  # noqa: E402,F401  (registers the commands)

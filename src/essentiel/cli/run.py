@@ -113,13 +113,14 @@ def serve_app(database: Path, host: str, port: int, ui_language: str) -> None:
 @pass_state
 def run(state: State, once: bool, as_json: bool) -> None:
     """Run the job: fetch due sources, build the day's edition, publish it; loop unless --once."""
+    from ..lock import instance_lock
     from ..pipeline import run_once
     from ..scheduler import run_forever
 
     if not once:
         run_forever(state.config)
         return
-    with state.store() as store, progress_bar("fetch", None) as advance:
+    with instance_lock(state.config.database), state.store() as store, progress_bar("fetch", None) as advance:
         results, edition = run_once(store, state.config, advance)
     if as_json:
         emit_json(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .articles import ArticlesStore
 from .db import Database
+from .maintenance import MaintenanceStore
 from .sources import SourcesStore, SourceState
 from .stories import StoriesStore
 from .views import ViewsStore
@@ -16,7 +17,7 @@ from .views import ViewsStore
 __all__ = ["Store", "SourceState", "open_store"]
 
 
-class Store(SourcesStore, ArticlesStore, StoriesStore, ViewsStore):
+class Store(SourcesStore, ArticlesStore, StoriesStore, ViewsStore, MaintenanceStore):
     """The SQLite store: sources, documents, articles, stories and editions."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:

@@ -88,6 +88,32 @@ class Database:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def backup(self, target: str | Path) -> Path:
+        """An online, consistent copy of the database (SQLite's backup API), safe while the writer works."""
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target}: already exists (backups never overwrite)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy = sqlite3.connect(target)
+        try:
+            with self._lock:
+                self.conn.backup(copy)
+        except sqlite3.Error as exc:
+            copy.close()
+            target.unlink(missing_ok=True)
+            raise StoreError(f"{target}: backup failed ({exc})") from exc
+        copy.close()
+        return target
+
+    def integrity_errors(self) -> list[str]:
+        """What SQLite's integrity check and the FTS5 index check find wrong ([] when all is well)."""
+        problems = [r[0] for r in self.query("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            self.query("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"full-text index: {exc}")
+        return problems
+
     def applied_migrations(self) -> list[int]:
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"

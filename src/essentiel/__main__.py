@@ -1,0 +1,5 @@
+"""`python -m essentiel` is the `essentiel` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""A single-instance lock: a second `essentiel run` on the same store is refused with a clear message."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import EssentielError
+
+
+@contextmanager
+def instance_lock(database: Path) -> Iterator[Path]:
+    """Hold an exclusive lock on `<database>.lock` (released by the kernel even after kill -9)."""
+    path = database.with_name(database.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise EssentielError(f"{database}: already in use by `essentiel run` (pid {owner})") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield path
+    finally:
+        handle.close()
