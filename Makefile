@@ -29,6 +29,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python bench/bench_e2e.py --sizes 5000,20000 --write docs/benchmarks.md
+
 ci: test lint typecheck
 
 clean:
