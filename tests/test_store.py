@@ -149,3 +149,14 @@ def test_readonly_store_cannot_write_and_bad_path_is_clear(tmp_path: Path) -> No
     (tmp_path / "folder.db").mkdir()
     with pytest.raises(StoreError, match="folder.db: cannot open database"):
         open_store(tmp_path / "folder.db")
+
+
+def test_paused_sources_are_kept_but_not_due(tmp_path: Path) -> None:
+    with open_store(tmp_path / "e.db") as store:
+        saved = store.add_source(Source(url="https://lemonde.fr/rss.xml", name="Le Monde"))
+        assert saved.id is not None
+        assert store.set_source_paused(saved.id, True) and store.is_paused(saved.id)
+        assert store.due_sources(NOW) == [] and len(store.list_sources()) == 1
+        assert store.set_source_paused(saved.id, False) and not store.is_paused(saved.id)
+        assert [s.source.id for s in store.due_sources(NOW)] == [saved.id]
+        assert not store.set_source_paused(9999, True)

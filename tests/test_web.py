@@ -206,7 +206,9 @@ def test_stories_in_rank_order_with_linked_sentences(client: Client) -> None:
     assert "Assemblée nationale" in html
     assert "Couvert par 3 médias indépendants, en 2 langues, il y a environ 5\u00a0h" in html
     assert "Couvert par 2 médias indépendants, en 2 langues" in html
-    assert '<sup class="marker">Le Monde</sup>' in html
+    assert re.search(
+        r'<sup class="marker"><a href="https://www.lemonde.fr/politique/retraites.html"[^>]*>Le Monde', html
+    )
 
 
 def test_story_page(client: Client) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,8 +19,10 @@ from .config import Config
 from .errors import FetchError, ParseError
 from .extract.article import extract_article
 from .fetch.http import Fetcher, FetchSettings
+from .fetch.urls import canonical_url
 from .inputs import html_files, read_articles, read_html_file, read_warc
 from .models import Article, FeedItem, Fetched, Source, outlet_of
+from .sources.entries import entry_hash, item_hashes, page_canonical
 from .sources.feeds import discover_feeds, is_sitemap_index, parse_feed
 from .store import SourceState, Store
 
@@ -28,6 +32,7 @@ FEED_TYPES = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 )
 MAX_BACKOFF = timedelta(hours=24)
+_CHARSET = re.compile(r"charset\s*=\s*([^;\s]+)", re.I)
 MAX_CHILD_SITEMAPS = 3  # of a sitemap index, the first ones (news sites list the newest first)
 
 
@@ -35,6 +40,7 @@ MAX_CHILD_SITEMAPS = 3  # of a sitemap index, the first ones (news sites list th
 class RefreshResult:
     source: str
     new_articles: int = 0
+    duplicates: int = 0  # entries or pages already stored (under their canonical URL, or the same GUID)
     not_modified: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -94,7 +100,8 @@ def _next_check(config: Config, now: datetime, errors: int, retry_after: float |
 async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, config: Config) -> RefreshResult:
     """Check one source: conditional GET, find its new articles, fetch and extract them, store everything.
 
-    A failure is stored on the source (error count, last error) and sets a backoff; it is never raised.
+    A failure is stored on the source (consecutive errors, last error, when) and pushes its next check back
+    (exponential backoff, capped at MAX_BACKOFF); it is never raised and the source is never dropped.
     """
     source = state.source
     assert source.id is not None
@@ -109,10 +116,12 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
         else:
             document_id = store.save_document(fetched, source.id)
             if source.kind == "article":
-                result.new_articles = _ingest_page(store, source, fetched, document_id)
+                result.new_articles, result.duplicates = await asyncio.to_thread(
+                    _ingest_page, store, source, fetched, document_id
+                )
             else:
                 items = await _feed_items(fetcher, source, fetched)
-                result.new_articles, result.errors = await _ingest_items(store, fetcher, source, items)
+                await _ingest_items(store, fetcher, source, items, result)
     except (FetchError, ParseError) as exc:
         retry = getattr(exc, "retry_after", None)
         next_check = _next_check(config, now, state.error_count + 1, retry)
@@ -138,48 +147,117 @@ async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched) -> lis
             raise ParseError(source.url, "no feed found on this page (no <link rel=alternate> feed)")
         fetched = await fetcher.fetch(feeds[0], accept=FEED_TYPES)
     if not is_sitemap_index(fetched.content):
-        return parse_feed(fetched.content, fetched.url)
+        return await _parse(fetched.content, fetched.url)
     items: list[FeedItem] = []
-    for child in parse_feed(fetched.content, fetched.url)[:MAX_CHILD_SITEMAPS]:
-        items += parse_feed((await fetcher.fetch(child.url, accept=FEED_TYPES)).content, child.url)
+    for child in (await _parse(fetched.content, fetched.url))[:MAX_CHILD_SITEMAPS]:
+        items += await _parse((await fetcher.fetch(child.url, accept=FEED_TYPES)).content, child.url)
     return items
 
 
-def _ingest_page(store: Store, source: Source, fetched: Fetched, document_id: int) -> int:
-    """A source that is one article page: extract it (again, when it changed)."""
-    article = with_source(extract_article(fetched.content, fetched.url, source=source.name), source)
-    return store.save_articles([article], source_id=source.id, document_id=document_id)
+async def _parse(content: bytes, url: str) -> list[FeedItem]:
+    """parse_feed in a worker thread: parsing and extraction never stall the fetches in flight."""
+    return await asyncio.to_thread(parse_feed, content, url)
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    match = _CHARSET.search(content_type or "")
+    return match.group(1).strip("\"'").lower() if match else None
+
+
+def _extract(store: Store, source: Source, page: Fetched, *, update: bool = False) -> Article | None:
+    """The page's article under its canonical URL; None when that URL is already stored (a duplicate).
+
+    `update`: extract it even when it is stored (a single-article source whose page changed).
+    """
+    url = page_canonical(page.content, page.url)
+    if not update and store.known_urls([url]):
+        log.info("duplicate skipped source=%s url=%s canonical=%s", source.url, page.url, url)
+        return None
+    article = extract_article(page.content, url, source=source.name, encoding=charset_of(page.content_type))
+    return with_source(article, source)
+
+
+def _ingest_page(store: Store, source: Source, fetched: Fetched, document_id: int) -> tuple[int, int]:
+    """A source that is one article page: (re-)extracted when it changed, stored once under its canonical URL.
+
+    Returns (new articles, duplicates): an update of the article already stored counts as a duplicate.
+    """
+    article = _extract(store, source, fetched, update=True)
+    assert article is not None
+    known = bool(store.known_urls([article.url]))
+    store.save_articles([article], source_id=source.id, document_id=document_id)
+    return (0, 1) if known else (1, 0)
+
+
+def _unseen(
+    store: Store, source: Source, items: Sequence[FeedItem]
+) -> list[tuple[FeedItem, tuple[str, ...]]]:
+    """Entries not seen before, under their canonical URL, with their keys (see sources.entries)."""
+    assert source.id is not None
+    guids = Counter(i.guid for i in items if i.guid)
+    entries = []
+    for item in items:
+        if not item.url:
+            continue
+        unique_guid = item.guid if item.guid and guids[item.guid] == 1 else None  # a reused GUID is no key
+        item = replace(item, url=canonical_url(item.url), guid=unique_guid)
+        entries.append((item, item_hashes(item)))
+    seen = store.seen_entries(source.id, [h for _, keys in entries for h in keys])
+    known = store.known_urls([item.url for item, _ in entries])
+    fresh, taken, remember = [], set(), []
+    for item, keys in entries:
+        if item.url in known or item.url in taken or seen.intersection(keys):
+            remember += [(h, item.url, None) for h in keys if h not in seen]
+            continue
+        taken.add(item.url)
+        fresh.append((item, keys))
+    store.remember_entries(source.id, remember)  # a GUID seen under a known URL: its link may change later
+    return fresh
 
 
 async def _ingest_items(
-    store: Store, fetcher: Fetcher, source: Source, items: Sequence[FeedItem]
-) -> tuple[int, list[str]]:
-    known = store.known_urls([i.url for i in items])
-    fresh = [i for i in items if i.url and i.url not in known]
-    errors: list[str] = []
+    store: Store, fetcher: Fetcher, source: Source, items: Sequence[FeedItem], result: RefreshResult
+) -> None:
+    assert source.id is not None
+    fresh = _unseen(store, source, items)
+    result.duplicates += len(items) - len(fresh)
     if not source.full_page:
-        articles = [with_source(_article_from_item(i, source), source) for i in fresh]
-        return store.save_articles(articles, source_id=source.id), errors
-    pages = await fetcher.fetch_many([i.url for i in fresh])
-    count = 0
-    for item, page in zip(fresh, pages, strict=True):
+        for item, keys in fresh:
+            result.new_articles += _save(
+                store, source, with_source(_article_from_item(item, source), source), keys
+            )
+        return
+    pages = await fetcher.fetch_many([item.url for item, _ in fresh])
+    for (item, keys), page in zip(fresh, pages, strict=True):
         try:
             if isinstance(page, Exception):
                 raise page
-            article = extract_article(page.content, page.url, source=source.name)
+            article = await asyncio.to_thread(_extract, store, source, page)
+            if article is None:
+                result.duplicates += 1
+                store.remember_entries(source.id, [(h, item.url, None) for h in keys])
+                continue
             # The feed's date is structured data; the page's may be a guess.
             article = replace(article, published=item.published or article.published)
-            document_id = store.save_document(page, source.id)
+            document_id: int | None = store.save_document(page, source.id)
         except (FetchError, ParseError) as exc:
-            errors.append(str(exc))
+            result.errors.append(str(exc))
             log.warning("article skipped source=%s url=%s error=%s", source.url, item.url, exc)
             if not (item.content or item.summary):
                 continue  # not stored: the page is tried again at the next check
-            article, document_id = _article_from_item(item, source), None
-        count += store.save_articles(
-            [with_source(article, source)], source_id=source.id, document_id=document_id
-        )
-    return count, errors
+            article, document_id = with_source(_article_from_item(item, source), source), None
+        result.new_articles += _save(store, source, article, keys, document_id)
+
+
+def _save(
+    store: Store, source: Source, article: Article, keys: tuple[str, ...], document_id: int | None = None
+) -> int:
+    assert source.id is not None
+    count = store.save_articles([article], source_id=source.id, document_id=document_id)
+    keys += (entry_hash("url", article.url),)
+    store.remember_entries(source.id, [(h, article.url, article.id) for h in keys])
+    return count
 
 
 async def refresh_sources(
@@ -209,14 +287,24 @@ def fetch_due(store: Store, config: Config, progress: Progress | None = None) ->
 # --- files --------------------------------------------------------------------------------------------------
 
 
-def import_path(store: Store, path: Path, progress: Progress | None = None) -> tuple[int, list[str]]:
-    """Import a JSONL of articles, a folder of HTML files, one HTML file or a WARC. Returns (count, errors)."""
+@dataclass
+class ImportResult:
+    path: str
+    articles: int = 0
+    duplicates: int = 0  # pages whose canonical URL was already stored (CC-NEWS holds many)
+    errors: list[str] = field(default_factory=list)
+
+
+def import_path(store: Store, path: Path, progress: Progress | None = None) -> ImportResult:
+    """Import a JSONL of articles, a folder of HTML files, one HTML file or a WARC (streamed, gzip or not)."""
+    result = ImportResult(str(path))
     name = path.name.lower()
     if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
         articles = read_articles(path)
         if progress:
             progress(len(articles))
-        return store.save_articles(articles), []
+        result.articles = store.save_articles(articles)
+        return result
     documents: Iterator[Fetched]
     if path.is_dir():
         documents = (read_html_file(p) for p in html_files(path))
@@ -224,26 +312,34 @@ def import_path(store: Store, path: Path, progress: Progress | None = None) -> t
         documents = read_warc(path)
     else:
         documents = iter([read_html_file(path)])
-    count, errors = 0, []
     for fetched in documents:
-        count_one, error = _import_document(store, fetched)
-        count += count_one
-        if error:
-            errors.append(error)
+        _import_document(store, fetched, result)
         if progress:
             progress(1)
-    return count, errors
+    return result
 
 
-def _import_document(store: Store, fetched: Fetched) -> tuple[int, str | None]:
+def _import_document(store: Store, fetched: Fetched, result: ImportResult) -> None:
+    """One page of a folder or an archive: extracted and stored once under its canonical URL."""
+    if fetched.status >= 300:
+        result.errors.append(f"{fetched.url}: HTTP {fetched.status} in the archive, skipped")
+        return
+    url = None
+    if fetched.url.startswith(("http://", "https://")):
+        url = page_canonical(fetched.content, fetched.url)
+        if store.known_urls([url]):
+            result.duplicates += 1
+            return
     try:
-        url = None if fetched.url.startswith("file:") else fetched.url
-        article = extract_article(fetched.content, url, source=fetched.url)
+        article = extract_article(
+            fetched.content, url, source=fetched.url, encoding=charset_of(fetched.content_type)
+        )
     except ParseError as exc:
         log.warning("page skipped url=%s error=%s", fetched.url, exc)
-        return 0, str(exc)
+        result.errors.append(str(exc))
+        return
     document_id = store.save_document(fetched)
-    return store.save_articles([article], fetched_at=fetched.fetched_at, document_id=document_id), None
+    result.articles += store.save_articles([article], fetched_at=fetched.fetched_at, document_id=document_id)
 
 
 def reextract(store: Store, article_ids: Sequence[str]) -> int:

@@ -19,6 +19,7 @@ from .models import Article, Fetched, outlet_of, stable_id
 log = logging.getLogger(__name__)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
+MAX_RECORD_BYTES = 10_000_000  # a larger WARC response (a video, a dump) is skipped, never read whole
 
 
 def _parse_datetime(value: Any, where: str) -> datetime | None:
@@ -145,13 +146,17 @@ def html_files(folder: Path) -> list[Path]:
 
 
 def read_warc(path: Path) -> Iterator[Fetched]:
-    """HTML responses of a WARC file (warcio), with their original URL and capture date."""
-    from warcio.archiveiterator import ArchiveIterator
+    """HTML responses of a WARC file (warcio's WARCIterator, .warc or .warc.gz), with their original URL and capture date.
+
+    The archive is streamed record by record (a CC-NEWS file is about 1 GB): only one response body is in
+    memory at a time, and bodies over MAX_RECORD_BYTES are skipped.
+    """
+    from warcio.archiveiterator import WARCIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
         with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
+            for record in WARCIterator(stream):  # WARC only: anything else fails loudly
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 content_type = record.http_headers.get_header("Content-Type") or ""
@@ -161,9 +166,11 @@ def read_warc(path: Path) -> Iterator[Fetched]:
                 date = record.rec_headers.get_header("WARC-Date") or ""
                 when = _parse_datetime(date, str(path)) or datetime.now(UTC)
                 status = int(record.http_headers.get_statuscode() or "200")
-                yield Fetched(
-                    url, url, status, record.content_stream().read(), when, content_type=content_type
-                )
+                body = record.content_stream().read(MAX_RECORD_BYTES + 1)
+                if len(body) > MAX_RECORD_BYTES:
+                    log.warning("WARC record skipped, too large: %s (%s)", url, path)
+                    continue
+                yield Fetched(url, url, status, body, when, content_type=content_type)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, ValueError, OSError) as exc:

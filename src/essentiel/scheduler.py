@@ -15,6 +15,7 @@ from .config import Config
 from .errors import EssentielError
 from .ingest import fetch_due
 from .lock import instance_lock
+from .models import Edition
 from .pipeline import build_edition, edition_day, publish
 from .store import Store, open_store
 
@@ -27,6 +28,22 @@ def edition_due(config: Config, now: datetime, last_day: object) -> bool:
     hour, minute = (int(p) for p in str(config["schedule.edition_at"]).split(":"))
     local = now.astimezone(zone)
     return local.time() >= time(hour, minute) and edition_day(config, now) != last_day
+
+
+def send_email(store: Store, config: Config, edition: Edition) -> None:
+    """The daily e-mail, when `email.smtp_host` is set. A failure is logged; the loop goes on."""
+    if not config["email.smtp_host"]:
+        return
+    from .publish.email import SmtpSettings, send_edition
+
+    ids = [i for item in edition.stories for i in item.story.article_ids]
+    articles = {a.id: a for a in store.get_articles(ids)}
+    try:
+        send_edition(
+            edition, articles, SmtpSettings.from_config(config), ui_language=config["general.ui_language"]
+        )
+    except (OSError, ValueError) as exc:
+        log.warning("edition e-mail not sent host=%s error=%s", config["email.smtp_host"], exc)
 
 
 def prune(store: Store, config: Config, now: datetime) -> None:
@@ -57,6 +74,7 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
                     publish(store, config)
                     last_day = edition.day
                     log.info("edition built day=%s stories=%d", edition.day, len(edition.stories))
+                    send_email(store, config, edition)
                     prune(store, config, now)
                 except EssentielError as exc:
                     log.warning("edition not built: %s", exc)

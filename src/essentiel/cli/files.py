@@ -79,7 +79,11 @@ def summarize(language: str | None, max_words: int, stories_file: str) -> None:
     "--top", default=None, type=click.IntRange(1, 1000), help="How many stories (default: edition.size)."
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "markdown", "text"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "md", "markdown", "txt", "text"]),
+    default="txt",
+    show_default=True,
 )
 @click.option("--language", default=None, help="Preferred summary language (default: the first configured).")
 @pass_state
@@ -102,16 +106,12 @@ def digest(state: object, from_jsonl: str | None, top: int | None, fmt: str, lan
             by_id = {a.id: a for a in store.get_articles([i for r in ranked for i in r.story.article_ids])}
     if fmt == "json":
         emit_json({"stories": [_story_json(r) for r in ranked]})
-    elif fmt == "markdown":
-        from ..models import Edition
-        from ..publish.markdown import edition_markdown
+        return
+    from ..models import Edition
+    from ..publish.text import edition_text
 
-        edition = Edition(day=now.date(), created_at=now, stories=tuple(ranked))
-        click.echo(edition_markdown(edition, by_id, language or "fr"))
-    else:
-        for r in ranked:
-            click.echo(f"{r.rank}. {r.summary.title or r.story.title}  [{r.why.get('reason', '')}]")
-            click.echo(f"   {r.summary.text}\n")
+    edition = Edition(day=now.date(), created_at=now, stories=tuple(ranked))
+    click.echo(edition_text(edition, by_id, language or "fr", format=fmt))
 
 
 def _story_json(r: object) -> dict[str, object]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..config import DEFAULT_CONFIG, render_config
+from ..config import DEFAULT_CONFIG, Config, render_config
 from ..errors import InputError
 from . import State, cli, emit_json, pass_state, progress_bar
 
@@ -39,7 +39,11 @@ def fetch(state: State, as_json: bool) -> None:
         return
     new = sum(r.new_articles for r in results)
     failed = [r for r in results if r.errors]
-    click.echo(f"{len(results)} sources checked, {new} new articles, {len(failed)} with errors")
+    duplicates = sum(r.duplicates for r in results)
+    click.echo(
+        f"{len(results)} sources checked, {new} new articles, {duplicates} already stored,"
+        f" {len(failed)} with errors"
+    )
     for r in failed:
         click.echo(f"  {r.source}: {r.errors[0]}", err=True)
 
@@ -49,7 +53,7 @@ def fetch(state: State, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def import_(state: State, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Import a folder of HTML files, a JSONL of articles or a WARC file."""
+    """Import a folder of HTML files, a JSONL of articles or a WARC file (.warc or .warc.gz, streamed)."""
     from ..ingest import import_path
 
     report: list[dict[str, Any]] = []
@@ -57,13 +61,15 @@ def import_(state: State, paths: tuple[Path, ...], as_json: bool) -> None:
         for path in paths:
             if not path.exists():
                 raise InputError(f"{path}: no such file or folder")
-            count, errors = import_path(store, path, advance)
-            report.append({"path": str(path), "articles": count, "errors": errors})
+            report.append(import_path(store, path, advance).__dict__)
     if as_json:
         emit_json(report)
         return
     for item in report:
-        click.echo(f"{item['path']}: {item['articles']} articles, {len(item['errors'])} pages skipped")
+        click.echo(
+            f"{item['path']}: {item['articles']} articles, {item['duplicates']} already stored,"
+            f" {len(item['errors'])} pages skipped"
+        )
         for error in item["errors"][:5]:
             click.echo(f"  {error}", err=True)
 
@@ -93,10 +99,11 @@ def serve(state: State, host: str | None, port: int | None) -> None:
         host or state.config["outputs.host"],
         port or state.config["outputs.port"],
         state.config["general.ui_language"],
+        state.config,
     )
 
 
-def serve_app(database: Path, host: str, port: int, ui_language: str) -> None:
+def serve_app(database: Path, host: str, port: int, ui_language: str, config: Config | None = None) -> None:
     import uvicorn
 
     from ..web.app import create_app
@@ -104,7 +111,8 @@ def serve_app(database: Path, host: str, port: int, ui_language: str) -> None:
     if not database.exists():
         raise InputError(f"{database}: no database yet (run `essentiel run --once` or `essentiel demo`)")
     click.echo(f"essentiel is served on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(database, ui_language=ui_language), host=host, port=port, log_level="warning")
+    app = create_app(database, ui_language=ui_language, config=config)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @cli.command()

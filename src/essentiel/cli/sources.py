@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -11,6 +13,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..models import Source
 from ..sources.opml import parse_opml, to_opml
+from ..store import SourceState
 from . import State, cli, emit_json, pass_state
 
 
@@ -23,7 +26,10 @@ def sources() -> None:
 @click.argument("url")
 @click.option("--name", default="", help="Display name (default: the outlet's domain).")
 @click.option(
-    "--kind", type=click.Choice(["feed", "sitemap", "page", "article"]), default="feed", show_default=True
+    "--kind",
+    type=click.Choice(["feed", "sitemap", "page", "article"]),
+    default=None,
+    help="What the URL is (default: detected with one quick fetch of it).",
 )
 @click.option("--category", default=None)
 @click.option("--language", default=None, help="Two-letter language code.")
@@ -37,7 +43,7 @@ def add(
     state: State,
     url: str,
     name: str,
-    kind: str,
+    kind: str | None,
     category: str | None,
     language: str | None,
     country: str | None,
@@ -49,6 +55,11 @@ def add(
     """Add a source (or update the one with this URL)."""
     if not url.startswith(("http://", "https://")):
         raise InputError(f"{url}: a source URL must start with http:// or https://")
+    if kind is None:
+        from ..ingest import fetch_settings
+        from ..sources.detect import probe_kind
+
+        kind = probe_kind(url, fetch_settings(state.config))
     source = Source(
         url=url,
         name=name,
@@ -72,35 +83,46 @@ def add(
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def list_(state: State, as_json: bool) -> None:
-    """List sources with their fetch state and error counts."""
+    """List sources with their health: last success, consecutive errors, last error, articles per day."""
     with state.store() as store:
         states = store.list_sources()
     if as_json:
-        emit_json(
-            [
-                {
-                    **s.source.__dict__,
-                    "error_count": s.error_count,
-                    "last_error": s.last_error,
-                    "last_checked_at": s.last_checked_at,
-                    "next_check_at": s.next_check_at,
-                }
-                for s in states
-            ]
-        )
+        emit_json([_health(s) for s in states])
         return
-    table = Table("id", "name", "category", "lang", "errors", "last error", "url")
+    table = Table(
+        "id", "name", "kind", "lang", "per day", "last success", "errors", "next check", "last error"
+    )
     for s in states:
         table.add_row(
             str(s.source.id),
             s.source.name,
-            s.source.category or "",
+            s.source.kind,
             s.source.language or "",
-            str(s.error_count),
-            (s.last_error or "")[:60],
-            s.source.url,
+            f"{s.articles_per_day:g}",
+            _when(s.last_success_at),
+            f"[red]{s.error_count}[/red]" if s.error_count else "0",
+            _when(s.next_check_at, "due") + (" (backing off)" if s.backing_off else ""),
+            (s.last_error or "")[:80],
         )
     Console().print(table)
+
+
+def _health(s: SourceState) -> dict[str, Any]:
+    return {
+        **s.source.__dict__,
+        "error_count": s.error_count,
+        "last_error": s.last_error,
+        "last_error_at": s.last_error_at,
+        "last_success_at": s.last_success_at,
+        "last_checked_at": s.last_checked_at,
+        "next_check_at": s.next_check_at,
+        "articles_per_day": s.articles_per_day,
+        "backing_off": s.backing_off,
+    }
+
+
+def _when(value: datetime | None, missing: str = "never") -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else missing
 
 
 @sources.command("remove")

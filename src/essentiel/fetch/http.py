@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,14 +22,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from essentiel.errors import ConfigError, FetchError
+from essentiel.fetch.decode import ACCEPT_ENCODING, Decoder
 from essentiel.fetch.robots import RobotsCache
 from essentiel.fetch.urls import check_url, ensure_public
 from essentiel.models import Fetched
-
-try:  # brotli comes with httpx[brotli]; without it we simply do not ask for br
-    import brotli
-except ImportError:  # pragma: no cover
-    brotli = None
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +33,8 @@ log = logging.getLogger(__name__)
 FEED_TYPES: tuple[str, ...] = ("xml", "rss", "atom", "json", "text/plain", "gzip")
 PAGE_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
 ROBOTS_MAX_BYTES = 512 * 1024
 RATIO_MIN_BYTES = 1 << 20  # the decompression ratio is only judged once this much was decompressed
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,52 +100,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-class _Decoder:
-    """Incremental Content-Encoding decoder whose output comes in pieces of at most _CHUNK bytes."""
-
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self._zlib: Any = None
-        self._brotli: Any = None
-        self._started = False
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            self._zlib = zlib.decompressobj(32 + zlib.MAX_WBITS)  # gzip or zlib header, detected
-        elif encoding == "br" and brotli is not None:
-            self._brotli = brotli.Decompressor()
-        else:
-            raise ValueError(f"unsupported Content-Encoding '{encoding}'")
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._brotli is not None:
-            yield from self._feed_brotli(data)
-        else:
-            yield from self._feed_zlib(data)
-
-    def _feed_zlib(self, data: bytes) -> Iterator[bytes]:
-        if not self._started and self.encoding == "deflate":
-            self._started = True
-            try:  # 'deflate' is often sent raw, without the zlib header
-                zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:64], 1)
-            except zlib.error:
-                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-        while not self._zlib.eof:
-            out = self._zlib.decompress(data, _CHUNK)
-            data = self._zlib.unconsumed_tail
-            if out:
-                yield out
-            if not data and len(out) < _CHUNK:
-                break
-
-    def _feed_brotli(self, data: bytes) -> Iterator[bytes]:
-        out = self._brotli.process(data, output_buffer_limit=_CHUNK)
-        while True:
-            if out:
-                yield out
-            if self._brotli.can_accept_more_data():
-                break
-            out = self._brotli.process(b"", output_buffer_limit=_CHUNK)
 
 
 @dataclass(frozen=True)
@@ -377,25 +324,29 @@ class Fetcher:
             raise FetchError(url, f"body too large: {int(length)} bytes (max_bytes is {max_bytes})")
         encoding = headers.get("content-encoding", "identity").split(",")[-1].strip().lower()
         try:
-            decoder = None if encoding in ("", "identity") else _Decoder(encoding)
+            decoder = None if encoding in ("", "identity") else Decoder(encoding)
         except ValueError as exc:
             raise FetchError(url, str(exc)) from None
         body, raw = bytearray(), 0
         ratio = self.settings.max_decompression_ratio
         async for chunk in response.aiter_raw():
             raw += len(chunk)
-            try:
-                pieces = list(decoder.feed(chunk)) if decoder is not None else [chunk]
-            except Exception as exc:  # zlib.error, brotli.error
-                raise FetchError(url, f"cannot decode {encoding} body ({_one_line(exc)})") from None
-            for piece in pieces:
+            pieces = decoder.feed(chunk) if decoder is not None else iter([chunk])
+            while True:  # piece by piece: a bomb is stopped after at most CHUNK more bytes
+                try:
+                    piece = next(pieces)
+                except StopIteration:
+                    break
+                except Exception as exc:  # zlib.error, brotli.error
+                    raise FetchError(url, f"cannot decode {encoding} body ({_one_line(exc)})") from None
                 body += piece
-                if len(body) > max_bytes:
-                    raise FetchError(url, f"body too large: more than {max_bytes} bytes (max_bytes)")
-                if len(body) >= RATIO_MIN_BYTES and len(body) > ratio * raw:
+                used = decoder.consumed if decoder is not None else raw  # compressed bytes behind it
+                if len(body) >= RATIO_MIN_BYTES and len(body) > ratio * max(used, 1):
                     raise FetchError(
                         url, f"decompression bomb: {encoding} body expands more than {ratio:g} times"
                     )
+                if len(body) > max_bytes:
+                    raise FetchError(url, f"body too large: more than {max_bytes} bytes (max_bytes)")
         return bytes(body)
 
     async def _robots_text(self, url: str) -> str | None:

@@ -1,5 +1,6 @@
-"""Publishers: the edition as a static site, as RSS / JSON feeds and as Markdown.
+"""Publishers: the edition as a static site, as RSS / Atom / JSON feeds, as an e-mail, as Markdown or text.
 
-Import from the submodules: `essentiel.publish.site.write_site`, `essentiel.publish.feeds.edition_rss`,
-`essentiel.publish.feeds.edition_json_feed`, `essentiel.publish.markdown.edition_markdown`.
+Import from the submodules: `essentiel.publish.site.write_site`, `essentiel.publish.feeds.edition_rss`
+(`edition_atom`, `edition_json_feed`), `essentiel.publish.email.send_edition`,
+`essentiel.publish.text.edition_text`, `essentiel.publish.markdown.edition_markdown`.
 """

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
@@ -95,6 +96,21 @@ def story_text(item: RankedStory, articles: Mapping[str, Article], urls: _Urls) 
     return "\n".join(lines)
 
 
+def story_guid(item: RankedStory) -> str:
+    """A story's item id: the same in every edition, so an updated story updates its item in feed readers."""
+    return f"essentiel:story:{item.story.id}"
+
+
+def category_filter(
+    edition: Edition | None, categories: Mapping[str, str], wanted: str, key: Callable[[str], str] = str
+) -> Edition | None:
+    """The edition restricted to the stories of one category (compared through `key`), or None if none."""
+    if edition is None:
+        return None
+    kept = tuple(item for item in edition.stories if key(categories.get(item.story.id, "")) == wanted)
+    return replace(edition, stories=kept) if kept else None
+
+
 def _feed_title(title: str, t: Translator) -> str:
     return f"{title} — {t('heading')}"
 
@@ -143,7 +159,7 @@ def _rss_item(
     ET.SubElement(node, "link").text = urls(urls.links.story(item.story.id))
     ET.SubElement(node, "description").text = story_html(item, articles, urls, t)
     guid = ET.SubElement(node, "guid", {"isPermaLink": "false"})
-    guid.text = f"essentiel:{edition.day.isoformat()}:{item.story.id}"
+    guid.text = story_guid(item)
     ET.SubElement(node, "pubDate").text = format_datetime(_utc(edition.created_at))
     for text, _label in item.entities:
         ET.SubElement(node, "category").text = text
@@ -187,7 +203,7 @@ def _json_item(
     published: str,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "id": f"essentiel:{edition.day.isoformat()}:{item.story.id}",
+        "id": story_guid(item),
         "url": urls(urls.links.story(item.story.id)),
         "title": item.summary.title or item.story.title,
         "content_html": story_html(item, articles, urls, t),
@@ -207,3 +223,41 @@ def _json_item(
     if item.entities:
         entry["tags"] = [text for text, _label in item.entities]
     return entry
+
+
+def edition_atom(
+    edition: Edition | None,
+    base_url: str,
+    *,
+    articles: Mapping[str, Article] | None = None,
+    title: str = "essentiel",
+    ui_language: str | None = None,
+    links: PageLinks | None = None,
+) -> str:
+    """The edition as an Atom 1.0 document: one entry per story, its id stable across editions."""
+    urls = _Urls(base_url, links)
+    t = Translator(ui_language or (edition.language if edition else "fr"))
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": t.lang})
+    updated = _utc(edition.created_at).isoformat() if edition else "1970-01-01T00:00:00+00:00"
+    ET.SubElement(feed, "title").text = _feed_title(title, t)
+    ET.SubElement(feed, "subtitle").text = t("heading")
+    ET.SubElement(feed, "id").text = urls(urls.links.home()) or "essentiel:feed"
+    ET.SubElement(feed, "updated").text = updated
+    ET.SubElement(feed, "generator").text = "essentiel"
+    ET.SubElement(feed, "link", {"href": urls(urls.links.home()), "rel": "alternate"})
+    if urls.base:
+        ET.SubElement(feed, "link", {"href": urls(urls.links.feed("atom")), "rel": "self"})
+    ET.SubElement(ET.SubElement(feed, "author"), "name").text = title
+    for item in edition.stories if edition else ():
+        entry = ET.SubElement(feed, "entry")
+        ET.SubElement(entry, "title").text = item.summary.title or item.story.title
+        ET.SubElement(entry, "id").text = story_guid(item)
+        ET.SubElement(entry, "link", {"href": urls(urls.links.story(item.story.id))})
+        ET.SubElement(entry, "updated").text = updated
+        ET.SubElement(entry, "summary").text = item.summary.text
+        content = ET.SubElement(entry, "content", {"type": "html"})
+        content.text = story_html(item, articles or {}, urls, t)
+        for text, _label in item.entities:
+            ET.SubElement(entry, "category", {"term": text})
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"

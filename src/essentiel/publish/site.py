@@ -1,7 +1,8 @@
 """The latest editions as a static HTML site, rendered with the web app's templates.
 
 Layout: index.html (the latest edition), edition/<day>.html, story/<id>.html, article/<id>.html, feed.xml,
-feed.json and static/. Every link is relative, so the folder can be opened from disk or served from any
+feed.atom, feed.json,
+feeds/category/<category>.xml and static/. Every link is relative, so the folder can be opened from disk or served from any
 path. The same store gives byte-identical files.
 """
 
@@ -17,18 +18,10 @@ from typing import Any
 
 from ..models import Article, Edition
 from ..store import Store
-from ..web.app import (
-    STATIC,
-    Links,
-    article_context,
-    edition_context,
-    file_name,
-    render,
-    sentence_article_ids,
-    story_context,
-)
+from ..web.context import article_context, edition_context, sentence_article_ids, story_context
 from ..web.i18n import Translator
-from .feeds import edition_json_feed, edition_rss
+from ..web.render import STATIC, Links, file_name, render
+from .feeds import category_filter, edition_atom, edition_json_feed, edition_rss
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +105,9 @@ def _write_stories(writer: _Writer, store: Store, story_ids: Iterable[str], days
         context = story_context(store, story_id)
         if context is None:
             continue
-        if context["edition"] is not None and context["edition"].day not in days:
-            context["edition"] = None  # ranked in an older edition than the site holds
+        if context["edition_day"] is not None and context["edition_day"] not in days:
+            context["edition_day"] = None  # ranked in an older edition than the site holds
+        context["timeline"] = [p for p in context["timeline"] if p.day in days]
         article_ids.update(dict.fromkeys(context["articles"]))
         writer.page(f"story/{file_name(story_id)}.html", "story.html", NESTED, context)
     return list(article_ids)
@@ -142,5 +136,10 @@ def _write_feeds(
         "links": ROOT,
     }
     writer.text("feed.xml", edition_rss(edition, base_url, **options))
+    writer.text("feed.atom", edition_atom(edition, base_url, **options))
+    categories = store.story_categories(edition.stories) if edition else {}
+    for category in sorted({file_name(c) for c in categories.values()}):
+        part = category_filter(edition, categories, category, key=file_name)
+        writer.text(f"feeds/category/{category}.xml", edition_rss(part, base_url, **options))
     feed = edition_json_feed(edition, base_url, **options)
     writer.text("feed.json", json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

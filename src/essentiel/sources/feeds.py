@@ -157,8 +157,10 @@ def _xml_feed(content: bytes, url: str) -> list[FeedItem]:
             "%s: feed is not well-formed (%s); keeping the %d entries read", url, problem, len(entries)
         )
     feed_language = _language(parsed.get("feed", {}).get("language"))
-    items = [_entry_item(entry, url, feed_language) for entry in entries]
-    return [item for item in items if item is not None]
+    items = [item for entry in entries if (item := _entry_item(entry, url, feed_language)) is not None]
+    if problem and not items:  # broken, and nothing usable was recovered from it
+        raise ParseError(url, f"not a valid feed: {problem}")
+    return items
 
 
 def _not_a_feed(content: bytes) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..models import Source
 from .db import Database, from_db_time, to_db_time, utcnow
@@ -19,8 +20,20 @@ class SourceState:
     last_modified: str | None
     last_checked_at: datetime | None
     next_check_at: datetime | None
-    error_count: int
-    last_error: str | None
+    error_count: int  # consecutive failed checks (0 after a success)
+    last_error: str | None  # one line
+    last_success_at: datetime | None = None
+    last_error_at: datetime | None = None
+    articles_per_day: float = 0.0  # over the last HEALTH_DAYS days (or since the source was added)
+    paused: bool = False  # kept, not fetched
+
+    @property
+    def backing_off(self) -> bool:
+        """Failing: its next check is pushed back (exponentially, capped), it is never dropped."""
+        return self.error_count > 0
+
+
+HEALTH_DAYS = 7
 
 
 def _source(row: sqlite3.Row) -> Source:
@@ -38,7 +51,7 @@ def _source(row: sqlite3.Row) -> Source:
     )
 
 
-def _state(row: sqlite3.Row) -> SourceState:
+def _state(row: sqlite3.Row, per_day: float = 0.0) -> SourceState:
     return SourceState(
         source=_source(row),
         etag=row["etag"],
@@ -47,6 +60,10 @@ def _state(row: sqlite3.Row) -> SourceState:
         next_check_at=from_db_time(row["next_check_at"]),
         error_count=row["error_count"],
         last_error=row["last_error"],
+        last_success_at=from_db_time(row["last_success_at"]),
+        last_error_at=from_db_time(row["last_error_at"]),
+        articles_per_day=per_day,
+        paused=bool(row["paused"]),
     )
 
 
@@ -84,8 +101,16 @@ class SourcesStore:
         with self.db.transaction() as conn:
             return conn.execute(f"DELETE FROM sources WHERE {column} = ?", (key,)).rowcount > 0
 
-    def list_sources(self) -> list[SourceState]:
-        return [_state(r) for r in self.db.query("SELECT * FROM sources ORDER BY category, name, url")]
+    def list_sources(self, now: datetime | None = None) -> list[SourceState]:
+        """Every source with its fetch state and health (articles per day over the last days)."""
+        now = now or utcnow()
+        since = now - timedelta(days=HEALTH_DAYS)
+        rows = self.db.query(
+            "SELECT s.*, (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.fetched_at >= ?)"
+            " AS recent FROM sources s ORDER BY s.category, s.name, s.url",
+            (to_db_time(since),),
+        )
+        return [_state(r, _per_day(r["recent"], from_db_time(r["created_at"]), now)) for r in rows]
 
     def get_source(self, key: str | int) -> SourceState | None:
         column = "id" if isinstance(key, int) or str(key).isdigit() else "url"
@@ -95,10 +120,21 @@ class SourcesStore:
     def due_sources(self, now: datetime) -> list[SourceState]:
         """Sources whose next check has come (or that were never checked): the fetch queue."""
         rows = self.db.query(
-            "SELECT * FROM sources WHERE next_check_at IS NULL OR next_check_at <= ? ORDER BY next_check_at, id",
+            "SELECT * FROM sources WHERE NOT paused AND (next_check_at IS NULL OR next_check_at <= ?)"
+            " ORDER BY next_check_at, id",
             (to_db_time(now),),
         )
         return [_state(r) for r in rows]
+
+    def set_source_paused(self, source_id: int, paused: bool) -> bool:
+        """Pause or resume a source (a paused source is kept but not fetched). False when there is no such source."""
+        with self.db.transaction() as conn:
+            cursor = conn.execute("UPDATE sources SET paused = ? WHERE id = ?", (int(paused), source_id))
+        return cursor.rowcount > 0
+
+    def is_paused(self, source_id: int) -> bool:
+        rows = self.db.query("SELECT paused FROM sources WHERE id = ?", (source_id,))
+        return bool(rows and rows[0][0])
 
     def record_fetch(
         self,
@@ -115,12 +151,58 @@ class SourcesStore:
             if error is None:
                 conn.execute(
                     "UPDATE sources SET last_checked_at=?, next_check_at=?, etag=COALESCE(?, etag),"
-                    " last_modified=COALESCE(?, last_modified), error_count=0, last_error=NULL WHERE id=?",
-                    (to_db_time(checked_at), to_db_time(next_check_at), etag, last_modified, source_id),
+                    " last_modified=COALESCE(?, last_modified), error_count=0, last_error=NULL,"
+                    " last_success_at=? WHERE id=?",
+                    (
+                        to_db_time(checked_at),
+                        to_db_time(next_check_at),
+                        etag,
+                        last_modified,
+                        to_db_time(checked_at),
+                        source_id,
+                    ),
                 )
             else:
+                line = " ".join(error.split())[:500]
                 conn.execute(
                     "UPDATE sources SET last_checked_at=?, next_check_at=?, error_count=error_count+1,"
-                    " last_error=? WHERE id=?",
-                    (to_db_time(checked_at), to_db_time(next_check_at), error, source_id),
+                    " last_error=?, last_error_at=? WHERE id=?",
+                    (
+                        to_db_time(checked_at),
+                        to_db_time(next_check_at),
+                        line,
+                        to_db_time(checked_at),
+                        source_id,
+                    ),
                 )
+
+    def seen_entries(self, source_id: int, hashes: Sequence[str]) -> set[str]:
+        """Which of these entry hashes (of a GUID or a canonical URL) this source already led to an article."""
+        seen: set[str] = set()
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            seen.update(
+                r[0]
+                for r in self.db.query(
+                    f"SELECT hash FROM feed_entries WHERE source_id = ? AND hash IN ({marks})",
+                    (source_id, *chunk),
+                )
+            )
+        return seen
+
+    def remember_entries(self, source_id: int, entries: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record (hash, canonical URL, article id) rows for a source; known hashes are left as they are."""
+        when = to_db_time(utcnow())
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO feed_entries (source_id, hash, url, article_id, first_seen_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(source_id, h, url, article, when) for h, url, article in entries],
+            )
+
+
+def _per_day(count: int, created: datetime | None, now: datetime) -> float:
+    """Articles per day over the last HEALTH_DAYS days, or over the days since the source was added."""
+    days = HEALTH_DAYS if created is None else (now - created).total_seconds() / 86400
+    return round(count / min(HEALTH_DAYS, max(1.0, days)), 1)

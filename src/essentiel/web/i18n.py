@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from .strings import MORE_STRINGS
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "en")
@@ -160,6 +162,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
+for _lang, _extra in MORE_STRINGS.items():
+    STRINGS[_lang].update(_extra)
+
 _WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -298,6 +303,14 @@ class Translator:
             when = when.replace(tzinfo=UTC)
         when = when.astimezone(UTC)
         return self("at", day=self.date(when), time=f"{when:%H:%M} UTC")
+
+    def month(self, year: int, month: int) -> str:
+        """'novembre 2026' / 'November 2026'."""
+        return f"{_MONTHS[self.lang][month - 1]} {year}"
+
+    def weekdays_short(self) -> list[str]:
+        """Monday first: 'lu', 'ma'... / 'Mo', 'Tu'..."""
+        return [name[:2] for name in _WEEKDAYS[self.lang]]
 
     def number(self, value: float) -> str:
         """A decimal with two digits: '0,75' in French, '0.75' in English."""

@@ -1,0 +1,121 @@
+"""Page rendering shared by the web app and the static site: where pages are (`Links`) and `render`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..models import Article
+from .i18n import Translator, entity_kind
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where pages are: served (`/story/<id>`) or written as files relative to the current page (`../story/<id>.html`)."""
+
+    root: str = "/"
+    static_site: bool = False
+
+    def _page(self, folder: str, name: str) -> str:
+        if self.static_site:
+            return f"{self.root}{folder}/{file_name(name)}.html"
+        return f"{self.root}{folder}/{quote(name, safe='')}"
+
+    def home(self) -> str:
+        return f"{self.root}index.html" if self.static_site else self.root
+
+    def edition(self, day: date) -> str:
+        return self._page("edition", day.isoformat())
+
+    def story(self, story_id: str) -> str:
+        return self._page("story", story_id)
+
+    def article(self, article_id: str) -> str:
+        return self._page("article", article_id)
+
+    def entity(self, name: str) -> str | None:
+        """An entity's page, or None in a static site (it has none)."""
+        return None if self.static_site else self._page("entity", name)
+
+    def archive(self) -> str | None:
+        """The archive, or None in a static site (its edition pages link to each other)."""
+        return None if self.static_site else f"{self.root}archive"
+
+    def admin(self) -> str | None:
+        return None if self.static_site else f"{self.root}admin"
+
+    def static(self, name: str) -> str:
+        return f"{self.root}static/{name}"
+
+    def feed(self, kind: str) -> str:
+        return f"{self.root}feed.{kind}"
+
+    def category_feed(self, category: str) -> str:
+        return f"{self.root}feeds/category/{file_name(category)}.xml"
+
+    @property
+    def search(self) -> str | None:
+        """The search page, or None in a static site (it has no server to search with)."""
+        return None if self.static_site else f"{self.root}search"
+
+    @property
+    def sources(self) -> str | None:
+        """The sources' health page, or None in a static site."""
+        return None if self.static_site else f"{self.root}sources"
+
+
+def file_name(key: str) -> str:
+    """A file-system and URL safe name for an id (ids are usually hex already, then unchanged)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", key).lstrip(".") or "_"
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain article text as paragraphs: one per non-empty line."""
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def outlet_name(article: Article) -> str:
+    return article.site_name or article.outlet_key
+
+
+def optional(obj: object, name: str) -> Any:
+    """An attribute that later versions of the models may add (category, dossier...), or None."""
+    return getattr(obj, name, None)
+
+
+@lru_cache(maxsize=1)
+def template_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        entity_kind=entity_kind, outlet_name=outlet_name, paragraphs=paragraphs, optional=optional
+    )
+    return env
+
+
+def render(template: str, *, t: Translator, links: Links, site_title: str, **context: Any) -> str:
+    """One page as HTML. `switch_url` (the same page in the other UI language) is optional."""
+    context.setdefault("switch_url", None)
+    context.setdefault("q", "")
+    context.setdefault("admin", False)
+    page = template_env().get_template(template)
+    return page.render(t=t, lang=t.lang, links=links, site_title=site_title, **context)
