@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from essentiel.models import Article, Story, Summary, SummarySentence
+from essentiel.models import Article, Edition, Story, Summary, SummarySentence
 from essentiel.rank import RankWeights, independent_outlets, rank_stories
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
-COMPONENTS = ("outlets", "articles", "languages", "recency", "authority", "entities")
+COMPONENTS = (
+    "outlets",
+    "articles",
+    "languages",
+    "countries",
+    "velocity",
+    "recency",
+    "authority",
+    "entities",
+    "novelty",
+)
 
 WIRE_TEXT = (
     "Le Premier ministre a annoncé lundi la dissolution de l'Assemblée nationale, au lendemain des élections "
@@ -20,12 +31,19 @@ WIRE_TEXT = (
 
 
 def art(
-    aid: str, outlet: str, *, text: str = "", lang: str = "fr", hours: float = 2.0, **kw: object
+    aid: str,
+    outlet: str,
+    *,
+    text: str = "",
+    lang: str = "fr",
+    hours: float = 2.0,
+    title: str = "",
+    **kw: object,
 ) -> Article:
     return Article(
         id=aid,
         url=f"https://www.{outlet}/{aid}",
-        title=f"Dissolution de l'Assemblée nationale : les réactions ({aid})",
+        title=title or f"Nouvelle {aid}",
         text=text
         or f"L'article {aid} raconte comment Emmanuel Macron a dissous l'Assemblée nationale à Paris.",
         language=lang,
@@ -62,8 +80,9 @@ def test_multi_outlet_story_outranks_single_article() -> None:
     assert [r.rank for r in ranked] == [1, 2]
     assert ranked[0].outlets == ("bbc.co.uk", "lefigaro.fr", "lemonde.fr")
     assert ranked[0].languages == ("en", "fr")
-    assert "3 independent outlets" in ranked[0].why["reason"]
-    assert "2 languages" in ranked[0].why["reason"]
+    assert ranked[0].why["reason_en"].startswith("3 outlets, 2 languages")
+    assert ranked[0].why["reason_fr"].startswith("3 médias, 2 langues")
+    assert ranked[0].why["countries"]["value"] == 2  # .fr and .co.uk
 
 
 def test_wire_copies_count_as_one_outlet() -> None:
@@ -125,3 +144,111 @@ def test_entities_and_default_summarizer() -> None:
 
 def test_empty_inputs() -> None:
     assert rank_stories([], {}, now=NOW) == []
+
+
+def _edition(ranked: list) -> Edition:
+    return Edition(day=NOW.date(), created_at=NOW, stories=tuple(ranked))
+
+
+def _pair(prefix: str, outlets: list[str], **kw: object) -> list[Article]:
+    return [
+        art(f"{prefix}{i}", o, title=f"{prefix} histoire numéro {i}", **kw) for i, o in enumerate(outlets)
+    ]
+
+
+def test_more_independent_outlets_rank_higher_all_else_equal() -> None:
+    few = _pair("few", ["a.fr", "b.fr"])
+    many = _pair("many", ["c.fr", "d.fr", "e.fr", "f.fr"])
+    # the same number of articles: the difference is only who wrote them
+    many = many[:2] + [replace(many[2], outlet="c.fr"), replace(many[3], outlet="d.fr")]
+    few = few + [replace(a, id=a.id + "x", outlet="g.fr") for a in few]
+    stories = [Story("s-few", tuple(a.id for a in few)), Story("s-many", tuple(a.id for a in many))]
+    ranked = _rank(stories, few + many)
+    scores = {r.story.id: r.why["outlets"]["value"] for r in ranked}
+    assert scores == {"s-few": 3, "s-many": 2}
+    assert ranked[0].story.id == "s-few"
+
+
+def test_syndication_does_not_inflate() -> None:
+    own = [
+        art(f"o{i}", f"own{i}.fr", text=f"Un texte propre numéro {i} sur la dissolution.") for i in range(3)
+    ]
+    copies = [
+        art(f"c{i}", f"copy{i}.fr", text=WIRE_TEXT, title="Dépêche sur la dissolution") for i in range(8)
+    ]
+    alone = _rank([Story("s-own", tuple(a.id for a in own))], own)[0]
+    padded = _rank([Story("s-own", tuple(a.id for a in own + copies))], own + copies)[0]
+    assert padded.why["outlets"]["value"] == alone.why["outlets"]["value"] + 1  # eight copies = one voice
+    wire = [art(f"w{i}", f"wire{i}.com", independent=False, title=f"Fil {i}") for i in range(5)]
+    assert len(independent_outlets(own + wire)) == 4
+
+
+def test_novelty_sinks_an_old_story() -> None:
+    old = _pair("old", ["a.fr", "b.fr", "c.fr"], hours=20)
+    fresh = _pair("new", ["d.fr", "e.fr"], hours=20)
+    stories = [Story("s-old", tuple(a.id for a in old)), Story("s-new", tuple(a.id for a in fresh))]
+    without = _rank(stories, old + fresh)
+    assert without[0].story.id == "s-old" and "novelty" not in without[0].why
+    yesterday = _edition(_rank(stories[:1], old))
+    ranked = _rank(stories, old + fresh, previous=yesterday)
+    assert [r.story.id for r in ranked] == ["s-new", "s-old"]
+    assert ranked[1].why["novelty"]["status"] == "unchanged"
+    assert ranked[1].why["novelty"]["contribution"] < 0
+    assert ranked[0].why["reason_fr"].endswith("nouveau depuis hier : oui")
+    assert ranked[1].why["reason_en"].endswith("new since yesterday: no")
+    # the same story with new articles is an update, not a sunk story
+    more = old + _pair("more", ["f.fr"], hours=1)
+    grown = Story("s-old", tuple(a.id for a in more))
+    update = _rank([grown], more, previous=yesterday)[0]
+    assert update.why["novelty"]["status"] == "continued"
+    assert update.why["novelty"]["value"] == pytest.approx(0.25)
+
+
+def test_velocity_counts_recent_articles_against_the_past() -> None:
+    burst = _pair("b", ["a.fr", "b.fr", "c.fr"], hours=1) + _pair("old", ["d.fr"], hours=20)
+    steady = _pair("s", ["a.fr", "b.fr", "c.fr", "d.fr"], hours=20)
+    ranked = _rank(
+        [Story("s-b", tuple(a.id for a in burst)), Story("s-s", tuple(a.id for a in steady))], burst + steady
+    )
+    by_id = {r.story.id: r for r in ranked}
+    assert by_id["s-b"].why["velocity"]["value"] == 3
+    assert by_id["s-b"].why["velocity"]["contribution"] > 0
+    assert by_id["s-s"].why["velocity"]["contribution"] == 0
+    assert "3 in the last 3 hours" in by_id["s-b"].why["reason_en"]
+
+
+def test_single_source_needs_authority() -> None:
+    multi = [_pair(f"m{k}", ["a.fr", "b.fr"], hours=40) for k in range(2)]
+    lone = art("lone", "blog.fr", hours=0, title="Un billet isolé")
+    agency = art("agency", "reference.fr", hours=0, title="Une annonce officielle", source_weight=2.0)
+    stories = [Story(f"s-m{k}", tuple(a.id for a in m)) for k, m in enumerate(multi)]
+    stories += [Story("s-lone", ("lone",)), Story("s-agency", ("agency",))]
+    articles = [a for m in multi for a in m] + [lone, agency]
+    order = [r.story.id for r in _rank(stories, articles)]
+    assert order[-1] == "s-lone"  # kept back behind every multi-source story
+    assert order.index("s-agency") < order.index("s-m0")  # authoritative: competes on its score
+    assert [r.story.id for r in _rank(stories, articles, top=2)] == order[:2]
+
+
+def test_near_identical_topics_once_and_quotas() -> None:
+    topic = "Dissolution de l'Assemblée nationale : les réactions"
+    a = [replace(x, title=topic) for x in _pair("a", ["a.fr", "b.fr", "c.fr"])]
+    b = [replace(x, title=topic + " des partis") for x in _pair("b", ["d.fr", "e.fr"])]
+    c = _pair("c", ["f.fr", "g.fr"])
+    c = [replace(x, title=f"Finale de football, récit {i}") for i, x in enumerate(c)]
+    stories = [Story("s-a", tuple(x.id for x in a)), Story("s-b", tuple(x.id for x in b))]
+    stories.append(Story("s-c", tuple(x.id for x in c)))
+    ranked = _rank(stories, a + b + c)
+    assert [r.story.id for r in ranked] == ["s-a", "s-c"]  # s-b tells the same topic as s-a
+    quota = _rank(stories, a + b + c, categories={"s-a": "sport", "s-c": "sport"}, quotas={"sport": 1})
+    assert [r.story.id for r in quota] == ["s-a"]
+
+
+def test_same_input_same_edition() -> None:
+    articles = [a for k in range(5) for a in _pair(f"d{k}", [f"x{k}.fr", "y.fr", "z.de"][: 1 + k % 3])]
+    stories = [Story(f"s-{k}", tuple(a.id for a in articles if a.id.startswith(f"d{k}"))) for k in range(5)]
+    first = _rank(stories, articles)
+    again = _rank(list(reversed(stories)), list(reversed(articles)))
+    assert [(r.story.id, r.score, dict(r.why)) for r in first] == [
+        (r.story.id, r.score, dict(r.why)) for r in again
+    ]

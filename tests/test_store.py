@@ -109,6 +109,8 @@ def ranked(rank: int, story_id: str, ids: tuple[str, ...]) -> RankedStory:
         outlets=("a.fr", "b.com"),
         languages=("fr", "en"),
         entities=(("Paris", "LOC"),),
+        category="Monde" if rank == 1 else None,
+        dossier="Guerre en Ukraine" if rank == 1 else None,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from essentiel.models import Article, Story
 from essentiel.summarize import ExtractiveSummarizer, summarize_story
+from essentiel.summarize.clean import has_broken_quote, is_dangling, strip_dateline
 from essentiel.summarize.extractive import is_junk
 
 NOW = datetime(2024, 3, 12, 18, 0, tzinfo=UTC)
@@ -130,3 +131,62 @@ def test_empty_story() -> None:
 def test_deterministic() -> None:
     first = SUMMARIZER.summarize(STORY, ARTICLES, language="fr")
     assert SUMMARIZER.summarize(STORY, list(reversed(ARTICLES)), language="fr") == first
+
+
+def test_clean_sentences() -> None:
+    assert strip_dateline("PARIS (AFP) - Le gouvernement a annoncé lundi un plan d'aide.") == (
+        "Le gouvernement a annoncé lundi un plan d'aide."
+    )
+    assert strip_dateline("WASHINGTON, March 3 (Reuters) — The Senate passed the bill on Friday.") == (
+        "The Senate passed the bill on Friday."
+    )
+    assert strip_dateline("NEW YORK — Stocks fell sharply on Monday after the report.") == (
+        "Stocks fell sharply on Monday after the report."
+    )
+    assert (
+        strip_dateline("Paris a été choisie pour accueillir le sommet.")
+        == "Paris a été choisie pour accueillir le sommet."
+    )
+    assert is_dangling("Il a ajouté que la situation restait tendue à la frontière.")
+    assert is_dangling("He added that talks would resume next week in Geneva.")
+    assert is_dangling("Mais le ministre a refusé de commenter ces informations.")
+    assert not is_dangling("Il y a eu trois morts et dix blessés dans l'accident.")
+    assert not is_dangling("Le ministre a ajouté que la situation restait tendue.")
+    assert has_broken_quote("« Nous serons aux côtés de l'Ukraine aussi longtemps qu'il le faudra.")
+    assert has_broken_quote('He said "the talks were over.')
+    assert not has_broken_quote("« Nous serons là », a déclaré M. Blinken.")
+
+
+WIRE = Article(
+    id="wire-1",
+    url="https://www.example.fr/w",
+    title="Séisme : un tremblement de terre frappe le sud de la Turquie",
+    text=(
+        "ANKARA (AFP) - Un violent tremblement de terre de magnitude 6,1 a frappé lundi le sud de la Turquie, "
+        "faisant au moins douze morts selon les autorités.\n"
+        "Il a ajouté que les secours étaient à pied d'œuvre dans plusieurs villages isolés de la région.\n"
+        "« Les recherches se poursuivront toute la nuit, a déclaré le gouverneur de la province d'Adana.\n"
+        "Un séisme de magnitude 6,1 a secoué lundi le sud de la Turquie, faisant au moins douze morts.\n"
+        "Des centaines de bâtiments ont été endommagés et des milliers d'habitants ont passé la nuit dehors."
+    ),
+    language="fr",
+    outlet="example.fr",
+)
+
+
+def test_summary_is_clean_traceable_and_not_redundant() -> None:
+    story = Story("s-wire", ("wire-1",))
+    summary = SUMMARIZER.summarize(story, [WIRE], language="fr", max_words=60)
+    texts = [s.text for s in summary.sentences]
+    assert texts[0].startswith("Un violent tremblement de terre")  # dateline stripped
+    assert all(t in WIRE.text for t in texts)  # still a verbatim substring of the article
+    assert not any(t.startswith(("Il a ajouté", "«")) for t in texts)
+    assert not any("Un séisme de magnitude 6,1 a secoué" in t for t in texts)  # a paraphrase of the first
+    assert 2 <= len(texts) <= 3
+    assert summary.title == "Un tremblement de terre frappe le sud de la Turquie"  # kicker apart
+
+
+def test_default_budget_is_60_words() -> None:
+    summary = SUMMARIZER.summarize(STORY, ARTICLES, language="fr")
+    assert len(re.findall(r"\w+", summary.text)) <= 60
+    assert 1 <= len(summary.sentences) <= 3

@@ -93,21 +93,43 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("schedule.edition_at", "07:00", "when the day's edition is built (local time)", _time_of_day),
     Setting("edition.size", 10, "how many stories an edition holds", _between(1, 100)),
     Setting("edition.window_hours", 36, "how far back articles are considered", _between(1, 24 * 14)),
-    Setting("edition.summary_words", 80, "maximum words of an essentiel", _between(20, 400)),
-    Setting("ranking.outlets", 3.0, "points per doubling of independent outlets", _between(0, 100)),
+    Setting("edition.summary_words", 60, "maximum words of an essentiel", _between(20, 400)),
+    Setting(
+        "ranking.outlets", 3.0, "points per doubling of (weighted) independent outlets", _between(0, 100)
+    ),
     Setting("ranking.articles", 1.0, "points per doubling of articles", _between(0, 100)),
     Setting("ranking.languages", 0.5, "points per language beyond the first", _between(0, 100)),
+    Setting("ranking.countries", 0.5, "points per country beyond the first", _between(0, 100)),
+    Setting(
+        "ranking.velocity",
+        1.0,
+        "points per doubling of the recent rate over the story's past",
+        _between(0, 100),
+    ),
+    Setting("ranking.velocity_hours", 3.0, "hours that count as recent for velocity", _between(0.5, 48)),
     Setting(
         "ranking.recency", 1.5, "points for a story published now (halved every half-life)", _between(0, 100)
-    ),
-    Setting(
-        "ranking.half_life_hours", 12.0, "hours for a story's recency points to halve", _between(0.5, 720)
     ),
     Setting("ranking.authority", 0.5, "points per unit of the sources' mean weight", _between(0, 100)),
     Setting(
         "ranking.entities",
         0.0,
         "points for named-entity salience (runs spaCy on every story)",
+        _between(0, 100),
+    ),
+    Setting(
+        "ranking.novelty",
+        2.0,
+        "points for a story new since the previous edition (minus: nothing new)",
+        _between(0, 100),
+    ),
+    Setting(
+        "ranking.half_life_hours", 12.0, "hours for a story's recency points to halve", _between(0.5, 720)
+    ),
+    Setting(
+        "ranking.authoritative",
+        1.5,
+        "source weight from which a single-source story competes with multi-source ones",
         _between(0, 100),
     ),
     Setting(

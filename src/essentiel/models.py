@@ -95,6 +95,8 @@ class Article:
     outlet: str = ""  # the independent outlet (domain); one outlet with several feeds counts once
     source_weight: float = 1.0
     independent: bool = True
+    category: str | None = None  # the source's category (Monde, France, Économie...), when it has one
+    country: str | None = None  # the source's country, when known
 
     @property
     def outlet_key(self) -> str:
@@ -165,6 +167,8 @@ class RankedStory:
     outlets: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     entities: tuple[tuple[str, str], ...] = ()  # (text, label) of key people, places, organisations
+    category: str | None = None  # Monde, France, Économie, Sport... (topics.py)
+    dossier: str | None = None  # the running dossier it belongs to, from its kickers ("Guerre en Ukraine")
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,81 @@ def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str,
                 counts[(name, ent.label_)] += 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
     return [(text, label, n) for (text, label), n in ranked]
+
+
+# --- entity normalisation -----------------------------------------------------------------------------------
+
+_KIND = {"PER": "person", "PERSON": "person", "LOC": "place", "GPE": "place", "ORG": "org"}
+_LEADING = re.compile(
+    r"^(?:l['’]|d['’]|la |le |les |the |m\. |mme |mlle |mr\.? |mrs\.? |ms\.? |dr\.? |président |president "
+    r"|premier ministre |prime minister |general |général |secretary |sen\. )+",
+    re.IGNORECASE,
+)
+# folded alias -> (French name, English name); a small table of the names news uses most
+_ALIASES: dict[str, tuple[str, str]] = {}
+for _fr, _en, _more in (
+    ("OTAN", "NATO", "l'otan|alliance atlantique"),
+    ("ONU", "UN", "nations unies|united nations|u.n."),
+    ("Union européenne", "European Union", "ue|eu|union europeenne"),
+    ("États-Unis", "United States", "etats-unis|us|u.s.|usa|u.s.a.|america"),
+    ("Royaume-Uni", "United Kingdom", "royaume-uni|uk|u.k.|britain|great britain|grande-bretagne"),
+    ("Russie", "Russia", ""),
+    ("Chine", "China", ""),
+    ("Allemagne", "Germany", ""),
+    ("Ukraine", "Ukraine", ""),
+    ("Kiev", "Kyiv", "kyiv|kiev"),
+    ("Moscou", "Moscow", ""),
+    ("Pékin", "Beijing", "pekin"),
+    ("Londres", "London", ""),
+    ("Bruxelles", "Brussels", ""),
+    ("Maison Blanche", "White House", "maison-blanche"),
+    ("OMS", "WHO", "organisation mondiale de la sante|world health organization"),
+    ("FMI", "IMF", "fonds monetaire international|international monetary fund"),
+    ("BCE", "ECB", "banque centrale europeenne|european central bank"),
+):
+    for _alias in (_fr, _en, *filter(None, _more.split("|"))):
+        _ALIASES[_alias.lower().replace("é", "e").replace("è", "e")] = (_fr, _en)
+
+
+def _fold_alias(text: str) -> str:
+    return text.lower().replace("é", "e").replace("è", "e").replace("’", "'").strip()
+
+
+def canonical_entity(text: str, language: str | None = None) -> str:
+    """'l'OTAN' -> 'OTAN' (fr) / 'NATO' (en); 'M. Blinken' -> 'Blinken'; other names are only trimmed."""
+    name = _LEADING.sub("", " ".join(text.split())).strip(" .,;:'’\"«»")
+    alias = _ALIASES.get(_fold_alias(name)) or _ALIASES.get(_fold_alias(text))
+    if alias:
+        return alias[1] if _lang_code(language) == "en" else alias[0]
+    return name or text
+
+
+def normalise_entities(
+    found: Sequence[tuple[str, str, int]], language: str | None = None
+) -> list[tuple[str, str, int]]:
+    """Merge the forms of one entity: aliases, titles and articles removed, and a surname alone ('Blinken')
+    merged into the full name of the same person ('Antony Blinken'). Counts are summed; most frequent first,
+    each under its most frequent full label."""
+    counts: Counter[tuple[str, str]] = Counter()
+    labels: dict[tuple[str, str], Counter[str]] = {}
+    for text, label, n in found:
+        key = (_KIND.get(label.upper(), label.lower()), canonical_entity(text, language))
+        counts[key] += n
+        labels.setdefault(key, Counter())[label] += n
+    full_names: dict[str, tuple[str, str]] = {}
+    for kind, name in sorted(counts, key=lambda k: (-counts[k], k)):
+        if kind == "person" and len(name.split()) > 1:
+            full_names.setdefault(name.split()[-1].lower(), (kind, name))
+    merged: Counter[tuple[str, str]] = Counter()
+    for key, n in counts.items():
+        kind, name = key
+        target = full_names.get(name.lower(), key) if kind == "person" and " " not in name else key
+        merged[target] += n
+        if target != key:
+            labels.setdefault(target, Counter()).update(labels[key])
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
+    return [
+        (name, min(labels[key], key=lambda lab: (-labels[key][lab], lab)), n)
+        for key, n in ranked
+        for name in [key[1]]
+    ]

@@ -7,7 +7,7 @@ The error policy: a bad source or page is logged, counted on the source and skip
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo
 from .config import Config
 from .errors import EssentielError
 from .ingest import RefreshResult, fetch_due
-from .models import Article, Edition, RankedStory
+from .models import Article, Edition, RankedStory, Story
 from .rank import RankWeights, rank_stories
 from .store import Store
 from .stories.cluster import cluster_articles
+from .stories.incremental import update_stories
+from .summarize.llm import summarizer_from_settings
+from .topics import Topic, story_topic
 
 log = logging.getLogger(__name__)
+STORY_WINDOW_HOURS = 72.0  # a story takes new articles for three days after its last one
 Progress = Callable[[int], None]
 # --- stories, ranking, summaries, edition -----------------------------------------------------------------
 
@@ -37,7 +41,7 @@ def digest(
     top: int,
     weights: RankWeights | None = None,
     language: str | None = None,
-    summary_words: int = 80,
+    summary_words: int = 60,
 ) -> list[RankedStory]:
     """Cluster, rank and summarise a set of articles: the edition's content, with no store and no network."""
     stories = cluster_articles(articles)
@@ -58,31 +62,58 @@ def edition_day(config: Config, now: datetime) -> date:
 
 
 def build_edition(store: Store, config: Config, now: datetime | None = None) -> Edition:
-    """Today's edition from the articles of the window, stored with its stories."""
+    """Today's edition from the articles of the window, stored with its stories.
+
+    Yesterday's edition (the latest one of an earlier day) makes stories without new articles sink;
+    each story gets its category and dossier (topics.py).
+    """
     now = now or datetime.now(UTC)
-    articles = store.recent_articles(now - timedelta(hours=float(config["edition.window_hours"])), now)
-    if not articles:
+    since = now - timedelta(hours=float(config["edition.window_hours"]))
+    # Incremental: only articles not placed yet are embedded and joined to the stored stories.
+    update_stories(store, store.unclustered_articles(since, now), now=now, window_hours=STORY_WINDOW_HOURS)
+    window = store.recent_articles(since, now)  # published or fetched in the window
+    stories = store.stories_of([a.id for a in window])
+    if not stories:
         raise EssentielError(
             "no articles in the edition window: run `essentiel fetch` or `essentiel import` first"
         )
-    stories = cluster_articles(articles)
-    store.save_stories(stories, now)
+    day = edition_day(config, now)
+    latest = store.latest_edition()
+    by_id = {a.id: a for a in store.get_articles([i for s in stories for i in s.article_ids])}
+    categories = {s.source.name: s.source.category for s in store.list_sources() if s.source.category}
+    topics = story_topics(stories, by_id, categories)
     ranked = rank_stories(
         stories,
-        {a.id: a for a in articles},
+        by_id,
         now=now,
         weights=rank_weights(config),
         top=int(config["edition.size"]),
         language=config["general.languages"][0],
         max_words=int(config["edition.summary_words"]),
+        previous=latest if latest is not None and latest.day < day else None,
+        categories={sid: t.category for sid, t in topics.items() if t.category},
+        ui_language=config["general.ui_language"],
+        summarizer=summarizer_from_settings(
+            config["summary.llm_url"], config["summary.llm_model"], float(config["summary.llm_timeout"])
+        ),
     )
-    edition = Edition(
-        day=edition_day(config, now),
-        created_at=now,
-        stories=tuple(ranked),
-        language=config["general.languages"][0],
-    )
+    ranked = [
+        replace(r, category=topics[r.story.id].category, dossier=topics[r.story.id].dossier) for r in ranked
+    ]
+    edition = Edition(day=day, created_at=now, stories=tuple(ranked), language=config["general.languages"][0])
     return replace(edition, id=store.save_edition(edition))
+
+
+def story_topics(
+    stories: Sequence[Story], articles: Mapping[str, Article], source_categories: Mapping[str, str]
+) -> dict[str, Topic]:
+    """Each story's category (from its sources' categories and its text) and dossier (from its kickers)."""
+    return {
+        story.id: story_topic(
+            [articles[i] for i in story.article_ids if i in articles], source_categories=source_categories
+        )
+        for story in stories
+    }
 
 
 def publish(store: Store, config: Config) -> list[Path]:

@@ -53,7 +53,7 @@ def cluster(articles_file: str) -> None:
 
 @cli.command()
 @click.option("--language", default=None, help="Preferred language of the summary (e.g. fr, en).")
-@click.option("--max-words", default=80, show_default=True, type=click.IntRange(10, 1000))
+@click.option("--max-words", default=60, show_default=True, type=click.IntRange(10, 1000))
 @click.argument("stories_file", metavar="STORIES.jsonl")
 def summarize(language: str | None, max_words: int, stories_file: str) -> None:
     """Summarise stories: reads {"id", "articles": [...]} lines, prints {"id","title","summary","sentences"}."""

@@ -5,10 +5,27 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from ..models import Edition, RankedStory, Story, Summary, SummarySentence
+from ..models import Article, Edition, RankedStory, Story, Summary, SummarySentence
+from .articles import ARTICLE_COLUMNS, _article
 from .db import Database, from_db_time, to_db_time, utcnow
+
+SignalRow = dict[str, Any]  # the columns of article_vectors, blobs as bytes
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A story as the online clustering keeps it: members in order, its creation rank, its time span."""
+
+    story: Story
+    seq: int
+    first_published: float | None
+    last_published: float | None
+    languages: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
 
 
 def _ranked(row: sqlite3.Row) -> RankedStory:
@@ -28,6 +45,8 @@ def _ranked(row: sqlite3.Row) -> RankedStory:
         outlets=tuple(json.loads(row["outlets"])),
         languages=tuple(json.loads(row["languages"])),
         entities=tuple((e[0], e[1]) for e in json.loads(row["entities"])),
+        category=row["category"],
+        dossier=row["dossier"],
     )
 
 
@@ -62,6 +81,29 @@ class StoriesStore:
         )
         return Story(id=rows[0]["id"], title=rows[0]["title"], article_ids=tuple(r[0] for r in ids))
 
+    def stories_of(self, article_ids: Sequence[str]) -> list[Story]:
+        """The stories these articles belong to (each once, with all its members), largest first, then by id."""
+        found: set[str] = set()
+        for start in range(0, len(article_ids), 500):
+            chunk = tuple(article_ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.db.query(
+                    f"SELECT story_id FROM story_articles WHERE article_id IN ({marks})", chunk
+                )
+            )
+        members: dict[str, list[str]] = {story_id: [] for story_id in found}
+        titles: dict[str, str] = {}
+        for story_id in sorted(found):
+            titles[story_id] = self.db.query("SELECT title FROM stories WHERE id = ?", (story_id,))[0][0]
+            rows = self.db.query(
+                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY position", (story_id,)
+            )
+            members[story_id] = [r[0] for r in rows]
+        stories = [Story(id=k, article_ids=tuple(v), title=titles[k]) for k, v in members.items()]
+        return sorted(stories, key=lambda s: (-len(s.article_ids), s.id))
+
     def story_of(self, article_id: str) -> str | None:
         rows = self.db.query("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,))
         return rows[0][0] if rows else None
@@ -76,7 +118,8 @@ class StoriesStore:
             for item in edition.stories:
                 conn.execute(
                     "INSERT INTO edition_stories (edition_id, rank, story_id, title, article_ids, score, why,"
-                    " summary, outlets, languages, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " summary, outlets, languages, entities, category, dossier)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         edition_id,
                         item.rank,
@@ -89,6 +132,8 @@ class StoriesStore:
                         json.dumps(list(item.outlets)),
                         json.dumps(list(item.languages)),
                         json.dumps([list(e) for e in item.entities], ensure_ascii=False),
+                        item.category,
+                        item.dossier,
                     ),
                 )
         return edition_id
@@ -119,3 +164,109 @@ class StoriesStore:
     def edition_days(self, limit: int = 60) -> list[date]:
         rows = self.db.query("SELECT DISTINCT day FROM editions ORDER BY day DESC LIMIT ?", (limit,))
         return [date.fromisoformat(r[0]) for r in rows]
+
+    # -- incremental clustering (stories/incremental.py) -------------------------------------------------------
+    def save_signals(self, rows: Sequence[SignalRow]) -> None:
+        cols = ("article_id", "vector", "words", "names", "language", "published", "url", "outlet", "title")
+        with self.db.transaction() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO article_vectors ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [tuple(r[c] for c in cols) for r in rows],
+            )
+
+    def load_signals(self, ids: Sequence[str]) -> list[SignalRow]:
+        out: list[SignalRow] = []
+        for start in range(0, len(ids), 500):
+            chunk = tuple(ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            out += [
+                dict(r)
+                for r in self.db.query(f"SELECT * FROM article_vectors WHERE article_id IN ({marks})", chunk)
+            ]
+        return out
+
+    def load_lexicon(self) -> tuple[int, bytes] | None:
+        rows = self.db.query("SELECT docs, df FROM story_lexicon WHERE id = 1")
+        return (int(rows[0]["docs"]), bytes(rows[0]["df"])) if rows else None
+
+    def active_stories(self, since: float) -> list[StoryRecord]:
+        """Stories whose latest article was published at or after `since` (POSIX seconds), or undated ones."""
+        rows = self.db.query(
+            "SELECT * FROM stories WHERE last_published IS NULL OR last_published >= ? ORDER BY seq, id",
+            (since,),
+        )
+        return [self._record(r) for r in rows]
+
+    def _record(self, row: sqlite3.Row) -> StoryRecord:
+        ids = self.db.query(
+            "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY position", (row["id"],)
+        )
+        return StoryRecord(
+            story=Story(id=row["id"], title=row["title"], article_ids=tuple(r[0] for r in ids)),
+            seq=row["seq"],
+            first_published=row["first_published"],
+            last_published=row["last_published"],
+            languages=tuple(json.loads(row["languages"])),
+            outlets=tuple(json.loads(row["outlets"])),
+        )
+
+    def stories_between(self, since: datetime, until: datetime) -> list[StoryRecord]:
+        """Stories with an article published in [since, until]: the stories of an edition window."""
+        rows = self.db.query(
+            "SELECT * FROM stories WHERE last_published >= ? AND first_published <= ? ORDER BY seq, id",
+            (since.timestamp(), until.timestamp()),
+        )
+        return [self._record(r) for r in rows]
+
+    def save_story_changes(
+        self, records: Sequence[StoryRecord], gone: Sequence[str], lexicon: tuple[int, bytes], now: datetime
+    ) -> None:
+        """One transaction: touched stories (membership replaced), stories merged away, the new lexicon."""
+        when = to_db_time(now)
+        with self.db.transaction() as conn:
+            for story_id in gone:
+                conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+            for rec in records:
+                conn.execute(
+                    "INSERT INTO stories (id, title, first_seen, last_seen, seq, first_published, last_published,"
+                    " languages, outlets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                    " title=excluded.title, last_seen=excluded.last_seen, seq=excluded.seq,"
+                    " first_published=excluded.first_published, last_published=excluded.last_published,"
+                    " languages=excluded.languages, outlets=excluded.outlets",
+                    (
+                        rec.story.id,
+                        rec.story.title,
+                        when,
+                        when,
+                        rec.seq,
+                        rec.first_published,
+                        rec.last_published,
+                        json.dumps(list(rec.languages)),
+                        json.dumps(list(rec.outlets)),
+                    ),
+                )
+                conn.execute("DELETE FROM story_articles WHERE story_id = ?", (rec.story.id,))
+                marks = ", ".join("?" * len(rec.story.article_ids))
+                conn.execute(
+                    f"DELETE FROM story_articles WHERE article_id IN ({marks})", rec.story.article_ids
+                )
+                conn.executemany(
+                    "INSERT INTO story_articles (story_id, article_id, position) VALUES (?, ?, ?)",
+                    [(rec.story.id, a, k) for k, a in enumerate(rec.story.article_ids)],
+                )
+            conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_articles)")
+            conn.execute("INSERT OR REPLACE INTO story_lexicon (id, docs, df) VALUES (1, ?, ?)", lexicon)
+
+    def next_story_seq(self) -> int:
+        return int(self.db.query("SELECT COALESCE(MAX(seq), -1) + 1 FROM stories")[0][0])
+
+    def unclustered_articles(self, since: datetime, until: datetime) -> list[Article]:
+        """Articles of [since, until] with no stored signals yet (new, or whose text changed), oldest first."""
+        params = (to_db_time(since), to_db_time(until))
+        rows = self.db.query(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE (COALESCE(published, fetched_at) BETWEEN ? AND ?"
+            " OR fetched_at BETWEEN ? AND ?) AND id NOT IN (SELECT article_id FROM article_vectors)"
+            " ORDER BY fetched_at, id",
+            params + params,
+        )
+        return [_article(r) for r in rows]

@@ -6,12 +6,14 @@ their estimated Jaccard similarity of word 5-shingles reaches the threshold. See
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import struct
+import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from essentiel.models import Article
@@ -23,6 +25,7 @@ NUM_PERM = 128
 SEED = 1
 THRESHOLD = 0.7
 MIN_WORDS = 15  # shorter texts (briefs, empty bodies) are too generic to call copies of each other
+MAX_WORDS = 400  # copies are compared on their opening: enough to tell, and it bounds the cost of long texts
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,7 +40,7 @@ def _words(text: str) -> list[str]:
 
 
 def _hash32(data: bytes) -> int:
-    return int(struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0])
+    return zlib.crc32(data)  # C speed; MinHash's random permutations do the mixing, exact Jaccard confirms
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE) -> set[bytes]:
@@ -68,8 +71,24 @@ class _UnionFind:
         return sorted(out.values(), key=lambda g: g[0])
 
 
+def jaccard(a: set[bytes], b: set[bytes]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+_SCHEME = MinHash(num_perm=1, seed=SEED).scheme
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded permutations, drawn once (MinHash would draw them again for every text)."""
+    template = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32, scheme=_SCHEME)
+    return template.permutations
+
+
 def _minhash(shingle_set: set[bytes], num_perm: int) -> MinHash:
-    mh = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32)
+    mh = MinHash(
+        num_perm=num_perm, seed=SEED, hashfunc=_hash32, permutations=_permutations(num_perm), scheme=_SCHEME
+    )
     mh.update_batch(sorted(shingle_set))
     return mh
 
@@ -81,9 +100,9 @@ def duplicate_groups(
     uf = _UnionFind(len(articles))
     exact: dict[str, int] = {}
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    hashes: dict[int, MinHash] = {}
+    sets: dict[int, set[bytes]] = {}
     for i, article in enumerate(articles):
-        words = _words(dedupe_text(article))
+        words = _words(dedupe_text(article))[:MAX_WORDS]
         if len(words) < MIN_WORDS:
             continue
         key = " ".join(words)
@@ -91,13 +110,48 @@ def duplicate_groups(
             uf.union(exact[key], i)
             continue
         exact[key] = i
-        mh = _minhash(shingles(words), num_perm)
+        shingle_set = shingles(words)
+        mh = _minhash(shingle_set, num_perm)
         for candidate in sorted(lsh.query(mh)):
             j = int(candidate)
-            if hashes[j].jaccard(mh) >= threshold:
+            if jaccard(sets[j], shingle_set) >= threshold:  # LSH proposes, the exact Jaccard decides
                 uf.union(j, i)
         lsh.insert(str(i), mh)
-        hashes[i] = mh
+        sets[i] = shingle_set
     groups = uf.groups()
     logger.debug("dedupe: %d articles, %d groups", len(articles), len(groups))
     return groups
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Copies of one text: `original` is the earliest published (ties and undated: smallest id)."""
+
+    original: str
+    copies: tuple[str, ...]  # the syndicated ids: every member but the original, earliest first
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.original, *self.copies)
+
+
+def _publication_key(article: Article) -> tuple[int, float, str]:
+    if article.published is None:
+        return (1, 0.0, article.id)
+    return (0, article.published.timestamp(), article.id)
+
+
+def copy_groups(articles: Sequence[Article]) -> list[DuplicateGroup]:
+    """Groups of two or more copies, each knowing its earliest publisher; sorted by original id."""
+    out = []
+    for group in duplicate_groups(articles):
+        if len(group) < 2:
+            continue
+        members = sorted((articles[i] for i in group), key=_publication_key)
+        out.append(DuplicateGroup(members[0].id, tuple(a.id for a in members[1:])))
+    return sorted(out, key=lambda g: g.original)
+
+
+def syndicated_ids(articles: Sequence[Article]) -> set[str]:
+    """Ids of articles that are copies of an earlier article: not independent reporting."""
+    return {i for group in copy_groups(articles) for i in group.copies}

@@ -10,7 +10,7 @@ from essentiel.models import Article, Story, Summary
 
 class Summarizer(Protocol):
     def summarize(
-        self, story: Story, articles: Sequence[Article], *, language: str | None = None, max_words: int = 80
+        self, story: Story, articles: Sequence[Article], *, language: str | None = None, max_words: int = 60
     ) -> Summary:
         """A few sentences telling the story, each traced to the article it comes from."""
         ...

@@ -1,9 +1,12 @@
-"""Extractive "l'essentiel": the story told in 2-4 sentences taken verbatim from its articles.
+"""Extractive "l'essentiel": the story told in 2-3 sentences taken verbatim from its articles.
 
 Candidates are the sentences of each article's lead (a professionally written summary, preferred) and of the
-opening of its text. Each is scored by centrality (cosine to the story centroid), a position bonus (leads and
-first sentences first) and cross-outlet support (other outlets saying the same); sentences are then picked by
-maximal marginal relevance within the word budget, and put back in reading order.
+opening of its text, cleaned (`clean.py`: datelines stripped, dangling openers and half quotes skipped). Each
+is scored by centrality (cosine to the story centroid, plus LexRank over the candidates' similarity graph), a
+position bonus (leads and first sentences first) and cross-outlet support (other outlets saying the same);
+sentences are then picked by maximal marginal relevance within the word budget, skipping any sentence too
+close to one already picked in meaning (embeddings) or in words (content-word overlap), and put back in
+reading order. Every sentence is a verbatim substring of its article's lead or text.
 """
 
 from __future__ import annotations
@@ -20,8 +23,17 @@ from essentiel.models import Article, Story, Summary, SummarySentence
 from essentiel.nlp import split_sentences
 from essentiel.stories.cluster import embedding_text
 from essentiel.stories.embed import Embedder, default_embedder
+from essentiel.summarize.clean import (
+    content_words,
+    has_broken_quote,
+    is_dangling,
+    lexical_overlap,
+    strip_dateline,
+)
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_WORDS = 60
 
 _WORD = re.compile(r"\w+")
 _URL = re.compile(r"https?://|www\.|\b\w+\.(?:com|fr|org|net|io)\b", re.IGNORECASE)
@@ -90,6 +102,7 @@ class Candidate:
     position: int  # the sentence's place in its article (lead sentences first)
     from_lead: bool
     words: int
+    terms: frozenset[str] = frozenset()
 
 
 def is_junk(sentence: str) -> bool:
@@ -112,13 +125,32 @@ def _article_candidates(article: Article, rank: int, text_sentences: int) -> lis
     lead = [(s, True) for s in split_sentences(article.lead, lang)]
     body = [(s, False) for s in split_sentences(article.text, lang)[:text_sentences]]
     out = []
-    for position, (sentence, from_lead) in enumerate(lead + body):
-        if not is_junk(sentence):
-            words = len(_WORD.findall(sentence))
-            out.append(
-                Candidate(sentence, article.id, lang, article.outlet_key, rank, position, from_lead, words)
-            )
+    for position, (raw, from_lead) in enumerate(lead + body):
+        sentence = strip_dateline(raw)
+        if is_junk(sentence) or is_dangling(sentence) or has_broken_quote(sentence):
+            continue
+        words = len(_WORD.findall(sentence))
+        terms = content_words(sentence)
+        out.append(
+            Candidate(sentence, article.id, lang, article.outlet_key, rank, position, from_lead, words, terms)
+        )
     return out
+
+
+def lexrank(vectors: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np.ndarray:
+    """Continuous LexRank (Erkan & Radev, 2004): PageRank over the cosine graph, scaled so the mean is 1."""
+    n = len(vectors)
+    if n < 2:
+        return np.ones(n)
+    sim = np.clip(vectors @ vectors.T, 0.0, None)
+    np.fill_diagonal(sim, 0.0)
+    rows = sim.sum(axis=1, keepdims=True)
+    rows[rows == 0] = 1.0
+    transition = sim / rows
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        rank = (1 - damping) / n + damping * (transition.T @ rank)
+    return np.asarray(rank * n)
 
 
 def _ordered_articles(story: Story, articles: Sequence[Article]) -> list[Article]:
@@ -140,7 +172,7 @@ class ExtractiveSummarizer:
     """The default summariser. All weights are documented in docs/stories.md."""
 
     embedder: Embedder | None = None
-    max_sentences: int = 4
+    max_sentences: int = 3
     max_articles: int = 12
     text_sentences: int = 6  # sentences taken from the opening of each text
     lead_bonus: float = 0.15  # added to the first lead sentence, decreasing with position
@@ -148,6 +180,8 @@ class ExtractiveSummarizer:
     support_weight: float = 0.15  # times the share of other outlets carrying a similar sentence
     support_similarity: float = 0.6
     redundancy: float = 0.8  # a sentence this similar to one already picked is skipped
+    lexical_redundancy: float = 0.6  # ... and one sharing this share of its content words
+    lexrank_weight: float = 0.05  # times (LexRank score - 1): above-average centrality in the sentence graph
     mmr_lambda: float = 0.7
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -180,7 +214,8 @@ class ExtractiveSummarizer:
             for i, c in enumerate(cands):
                 others = {cands[int(j)].outlet for j in np.flatnonzero(close[i])} - {c.outlet}
                 support[i] = len(others) / (len(outlets) - 1)
-        return np.asarray(centrality + bonus + self.support_weight * support)
+        graph = self.lexrank_weight * (lexrank(vectors) - 1.0)
+        return np.asarray(centrality + graph + bonus + self.support_weight * support)
 
     def select(
         self, cands: Sequence[Candidate], vectors: np.ndarray, scores: np.ndarray, max_words: int
@@ -193,7 +228,9 @@ class ExtractiveSummarizer:
                 if i in chosen or cand.words > budget:
                     continue
                 overlap = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-                if overlap >= self.redundancy:
+                if overlap >= self.redundancy or any(
+                    lexical_overlap(cand.terms, cands[j].terms) >= self.lexical_redundancy for j in chosen
+                ):
                     continue
                 value = self.mmr_lambda * scores[i] - (1.0 - self.mmr_lambda) * overlap
                 if value > best_value + 1e-12:
@@ -204,22 +241,40 @@ class ExtractiveSummarizer:
             budget -= cands[best].words
         return chosen
 
+    def headline(
+        self,
+        story: Story,
+        ordered: Sequence[Article],
+        target: str,
+        doc_vectors: np.ndarray,
+        centroid: np.ndarray,
+    ) -> str:
+        """The title of the article closest to the story centroid in the target language, kicker apart."""
+        titled = [i for i, a in enumerate(ordered) if a.title.strip()]
+        preferred = [i for i in titled if (ordered[i].language or "").lower()[:2] == target] or titled
+        if not preferred:
+            return story.title
+        best = max(preferred, key=lambda i: (round(float(doc_vectors[i] @ centroid), 6), -i))
+        return title_without_kicker(ordered[best])
+
     def summarize(
-        self, story: Story, articles: Sequence[Article], *, language: str | None = None, max_words: int = 80
+        self,
+        story: Story,
+        articles: Sequence[Article],
+        *,
+        language: str | None = None,
+        max_words: int = DEFAULT_MAX_WORDS,
     ) -> Summary:
         ordered = _ordered_articles(story, articles)
         target = _target_language(ordered, language)
-        title = next(
-            (a.title.strip() for a in ordered if a.title.strip() and (a.language or "")[:2] == target), ""
-        )
-        title = title or story.title or next((a.title.strip() for a in ordered if a.title.strip()), "")
         cands = self.candidates(ordered, target)
+        doc_vectors = self._embed([embedding_text(a) for a in ordered[: self.max_articles]])
+        centroid = doc_vectors.mean(axis=0) if len(doc_vectors) else np.zeros(0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        title = self.headline(story, ordered[: self.max_articles], target, doc_vectors, centroid)
         if not cands:
             return Summary(story_id=story.id, title=title, sentences=())
         vectors = self._embed([c.text for c in cands])
-        doc_vectors = self._embed([embedding_text(a) for a in ordered[: self.max_articles]])
-        centroid = doc_vectors.mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
         chosen = self.select(cands, vectors, self.scores(cands, vectors, centroid), max_words)
         chosen.sort(key=lambda i: (not cands[i].from_lead, cands[i].position, cands[i].article_rank))
         sentences = tuple(SummarySentence(text=cands[i].text, article=cands[i].article) for i in chosen)
@@ -227,12 +282,25 @@ class ExtractiveSummarizer:
         return Summary(story_id=story.id, title=title, sentences=sentences)
 
 
+def title_without_kicker(article: Article) -> str:
+    """The headline without its kicker ("Guerre en Ukraine : ..."), whether given apart or in the title."""
+    from essentiel.topics import split_kicker
+
+    title = " ".join(article.title.split())
+    kicker = article.kicker.strip().rstrip(":").strip()
+    if kicker and title.lower().startswith(kicker.lower()):
+        title = title[len(kicker) :].lstrip(" :-–—|") or title
+    else:
+        title = split_kicker(title)[1]
+    return title[:1].upper() + title[1:]
+
+
 def summarize_story(
     story: Story,
     articles: Sequence[Article],
     *,
     language: str | None = None,
-    max_words: int = 80,
+    max_words: int = DEFAULT_MAX_WORDS,
     embedder: Embedder | None = None,
 ) -> Summary:
     """The default extractive summary of one story."""

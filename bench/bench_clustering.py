@@ -1,0 +1,102 @@
+"""Clustering speed: from scratch and incremental, on articles generated from ECB+ by repetition with perturbation.
+
+Each generated article is an ECB+ document (../shared/data/clustering/ecbplus-dev) with a few words dropped at
+random (seeded), a copy number appended to its id and title, and a publication time spread over the period, so
+copies are near- not exact duplicates. Figures are printed as ratios against a baseline measured in the same run
+(per 1,000 articles), with and without embedding; peak resident memory of the process (getrusage).
+
+    .venv/bin/python bench/bench_clustering.py [--sizes 1000 10000] [--with-embedding]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from essentiel.evaluation.clustering import ECB, load_ecb
+from essentiel.models import Article
+from essentiel.store import open_store
+from essentiel.stories.cluster import cluster_articles
+from essentiel.stories.embed import default_embedder
+from essentiel.stories.incremental import update_stories
+
+DATA = Path(__file__).resolve().parents[2] / "shared/data"
+T0 = datetime(2024, 11, 1, tzinfo=UTC)
+
+
+def generate(base: list[Article], n: int, hours: float, seed: int = 0) -> list[Article]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        a = base[i % len(base)]
+        words = a.text.split()
+        kept = " ".join(w for w in words if rng.random() > 0.05)
+        when = T0 + timedelta(hours=hours * i / n)
+        out.append(
+            replace(a, id=f"{a.id}-{i}", title=f"{a.title} {i // len(base)}", text=kept, published=when)
+        )
+    return out
+
+
+class RandomEmbedder:
+    """Embedding excluded: seeded random unit vectors (same cost for the clustering, none for the encoder)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        rng = np.random.default_rng(len(texts))
+        v = rng.normal(size=(len(texts), 512)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def measure(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Seconds, and the process's peak resident memory so far (MB; it only grows, so sizes go up)."""
+    start = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - start
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--with-embedding", action="store_true", help="also time with the USE encoder")
+    args = parser.parse_args()
+    base = [a for a, _, _ in load_ecb(DATA / ECB)]
+    embedders = {"embedding excluded": RandomEmbedder()}
+    if args.with_embedding:
+        embedders["embedding included"] = default_embedder()
+    for label, embedder in embedders.items():
+        per_k = None
+        for n in args.sizes:
+            items = generate(base, n, hours=72.0)
+            secs, peak = measure(lambda i=items, e=embedder: cluster_articles(i, embedder=e))
+            rate = secs / n * 1000
+            per_k = per_k or rate
+            print(
+                f"from scratch, {label}: {n:>6} articles {secs:7.1f}s  peak {peak:7.1f} MB"
+                f"  per 1k {rate:.2f}s = {rate / per_k:.2f}x the smallest size"
+            )
+    n = max(args.sizes)
+    items = generate(base, n + 1000, hours=72.0, seed=1)
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.db") as store:
+        store.save_articles(items)
+        now = T0 + timedelta(hours=72)
+        full, _ = measure(lambda: update_stories(store, items[:n], now=now, embedder=RandomEmbedder()))
+        add, peak = measure(lambda: update_stories(store, items[n:], now=now, embedder=RandomEmbedder()))
+        print(
+            f"incremental, embedding excluded: {n} articles first {full:.1f}s; then +1000 in {add:.1f}s"
+            f" (peak {peak:.1f} MB) = {add / full:.3f}x the first load"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Sentence hygiene for the essentiel: datelines, dangling openers, half quotes, lexical overlap.
+
+Provenance rule: a summary sentence is always a verbatim substring of its article's lead or text. The only
+change ever made is removing a leading dateline ("PARIS (AFP) - ", "WASHINGTON, March 3 (Reuters) — "),
+so `sentence in article.lead + "\\n" + article.text` holds for every sentence we output.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WIRES = r"AFP|Reuters|AP|Associated Press|Belga|ATS|Keystone-ATS|dpa|DPA|Xinhua|ANSA|EFE|Bloomberg|Relaxnews"
+_DATELINE = re.compile(
+    r"^(?:[A-ZÀ-Ý][\w'’.\- ]{1,40}?(?:\s*,\s*[\w .'’-]{1,30}?)?\s*)?"  # "PARIS" / "Paris, 12 mars"
+    rf"\((?:{_WIRES})\)\s*[-–—:]\s*"  # "(AFP) -"
+    r"|^[A-ZÀ-Ý][A-ZÀ-Ý'’.\- ]{2,30}(?:\s*,\s*[\w .'’-]{1,30}?)?\s+[-–—]\s+",  # "NEW YORK —", "KIEV, 3 mars -"
+)
+_CONNECTIVE = re.compile(
+    r"^(?:mais|cependant|toutefois|pourtant|en revanche|néanmoins|or|donc|ainsi|de son côté|de leur côté"
+    r"|quant à|ce dernier|cette dernière|ces derniers|celui-ci|celle-ci|ceux-ci|là encore|lui aussi"
+    r"|but|however|yet|still|meanwhile|also|nevertheless|the latter|the former|this|these|that|those"
+    r"|he also|she also|it also)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"^(?:il|elle|ils|elles|he|she|they|it|on)\b", re.IGNORECASE)
+_IMPERSONAL = re.compile(
+    r"^(?:il (?:y a|faut|s['’]agit|est (?:temps|possible|probable|prévu))|it is)\b", re.I
+)
+_CONTENT = re.compile(r"[^\W\d_]{3,}")
+STOPWORDS = frozenset(
+    [
+        "les",
+        "des",
+        "une",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "sans",
+        "est",
+        "sont",
+        "ont",
+        "été",
+        "qui",
+        "que",
+        "quoi",
+        "dont",
+        "aux",
+        "ces",
+        "cette",
+        "ses",
+        "leur",
+        "leurs",
+        "plus",
+        "mais",
+        "pas",
+        "elle",
+        "ils",
+        "elles",
+        "nous",
+        "vous",
+        "son",
+        "sont",
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "have",
+        "has",
+        "had",
+        "were",
+        "was",
+        "are",
+        "its",
+        "their",
+        "they",
+        "been",
+        "will",
+        "would",
+        "which",
+        "who",
+        "what",
+        "when",
+        "also",
+        "into",
+        "after",
+        "than",
+        "more",
+    ]
+)
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a leading wire dateline; unchanged when there is none (or nothing would be left)."""
+    match = _DATELINE.match(sentence)
+    if not match:
+        return sentence
+    rest = sentence[match.end() :].lstrip()
+    return rest if len(rest.split()) >= 4 and rest[:1].isupper() else sentence
+
+
+def is_dangling(sentence: str) -> bool:
+    """Needs the sentence before it: 'Il a ajouté…', 'He added…', 'Mais…', 'Ce dernier…'."""
+    head = sentence.lstrip("«“\"' ")
+    if _CONNECTIVE.match(head):
+        return True
+    return bool(_PRONOUN.match(head)) and not _IMPERSONAL.match(head)
+
+
+def has_broken_quote(sentence: str) -> bool:
+    """A quotation opened and not closed, or closed and never opened."""
+    if sentence.count("«") != sentence.count("»") or sentence.count("“") != sentence.count("”"):
+        return True
+    return sentence.count('"') % 2 == 1
+
+
+def content_words(sentence: str) -> frozenset[str]:
+    return frozenset(w for w in (m.lower() for m in _CONTENT.findall(sentence)) if w not in STOPWORDS)
+
+
+def lexical_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the shorter sentence's content words found in the other (catches paraphrases too)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
