@@ -164,12 +164,16 @@ def test_pause_and_resume_a_source(admin: AdminClient, tmp_path: Path) -> None:
         assert state is not None and not state.paused
     source_id = state.source.id
     assert admin.post(f"/admin/sources/{source_id}/pause", data={"paused": "1"}).status_code == 403  # no CSRF
-    assert admin.post(f"/admin/sources/{source_id}/pause", data={"paused": "1", "csrf": csrf}).status_code == 303
+    assert (
+        admin.post(f"/admin/sources/{source_id}/pause", data={"paused": "1", "csrf": csrf}).status_code == 303
+    )
     with open_store(tmp_path / "t.db", readonly=True) as store:
         paused = store.get_source(feed)
         assert paused is not None and paused.paused
     assert "Reprendre" in admin.get("/admin").text
-    assert admin.post(f"/admin/sources/{source_id}/pause", data={"paused": "0", "csrf": csrf}).status_code == 303
+    assert (
+        admin.post(f"/admin/sources/{source_id}/pause", data={"paused": "0", "csrf": csrf}).status_code == 303
+    )
     with open_store(tmp_path / "t.db", readonly=True) as store:
         resumed = store.get_source(feed)
         assert resumed is not None and not resumed.paused

@@ -17,15 +17,16 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
 
 # --- Rule 4 (HTML side): social embeds and widgets removed before trafilatura sees the page ---------
 
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 EMBED_CLASSES: tuple[str, ...] = (
     "twitter-tweet",
     "twitter-timeline",
@@ -42,25 +43,67 @@ EMBED_CLASSES: tuple[str, ...] = (
     "share-buttons",
     "social-share",
 )
-EMBED_XPATH: str = " | ".join(
-    [f"//*[{_CLASS.format(name)}]" for name in EMBED_CLASSES]
-    + [
-        "//iframe",
-        "//noscript",
-        "//*[@data-instgrm-permalink]",
-        "//*[@data-bluesky-uri]",
-        "//blockquote[.//a[contains(@href, 'twitter.com/') and contains(@href, '/status/')]]",
-        "//blockquote[.//a[contains(@href, 'x.com/') and contains(@href, '/status/')]]",
-    ]
+_STATUS_LINK = (
+    ".//a[(contains(@href, 'twitter.com/') or contains(@href, 'x.com/')) and contains(@href, '/status/')]"
+)
+_EMBED_CONDITIONS: tuple[str, ...] = (
+    "self::iframe",
+    "self::noscript",
+    "@data-instgrm-permalink",
+    "@data-bluesky-uri",
+    "self::blockquote and " + _STATUS_LINK,
 )
 
 
+def class_xpath(names: Iterable[str]) -> str:
+    """An XPath test true when an element's class list holds one of `names` (as a whole token)."""
+    return " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in names)
+
+
+_ALL_CLASSES = etree.XPath("//@class", smart_strings=False)  # plain strings: no link back to the element
+
+
+def page_classes(tree: HtmlElement) -> str:
+    """Every class attribute of the page, joined: a cheap way to know which class rules can match at all."""
+    return " ".join(_ALL_CLASSES(tree))
+
+
+@lru_cache(maxsize=256)
+def _embed_finder(present: tuple[str, ...]) -> etree.XPath:
+    conditions = (*_EMBED_CONDITIONS, class_xpath(present)) if present else _EMBED_CONDITIONS
+    return etree.XPath("//*[" + " or ".join(f"({c})" for c in conditions) + "]")
+
+
+EMBED_XPATH: str = (
+    "//*[" + " or ".join(f"({c})" for c in (*_EMBED_CONDITIONS, class_xpath(EMBED_CLASSES))) + "]"
+)
+_EMBED_CLASS_SET = frozenset(EMBED_CLASSES)
+
+
+def _is_embed(element: HtmlElement) -> bool:
+    """Which rule matched (the blockquote test is also true for a blockquote that merely has a class)."""
+    if element.tag in ("iframe", "noscript"):
+        return True
+    if element.get("data-instgrm-permalink") is not None or element.get("data-bluesky-uri") is not None:
+        return True
+    if not _EMBED_CLASS_SET.isdisjoint((element.get("class") or "").split()):
+        return True
+    return element.tag == "blockquote" and bool(element.xpath(_STATUS_LINK))
+
+
 def strip_embeds(tree: HtmlElement) -> int:
-    """Remove social embeds, iframes and share bars from `tree` in place; return how many were removed."""
+    """Remove social embeds, iframes and share bars from `tree` in place; return how many were removed.
+
+    One pass over the tree (a single XPath with all the conditions), so the cost does not grow with the rules.
+    """
     dropped: list[HtmlElement] = []
-    for element in tree.xpath(EMBED_XPATH):
-        # skip the root, and elements already gone with an embed that contained them
-        if element.getparent() is None or any(a in dropped for a in element.iterancestors()):
+    classes = page_classes(tree)
+    # only the class tests whose name occurs somewhere in the page: one pass over the tree, few tests per element
+    for element in _embed_finder(tuple(name for name in EMBED_CLASSES if name in classes))(tree):
+        # skip the root, elements already gone with an embed that contained them, and near-miss classes
+        if element.getparent() is None or not _is_embed(element):
+            continue
+        if dropped and any(a in dropped for a in element.iterancestors()):
             continue
         dropped.append(element)
         element.drop_tree()  # drop_tree keeps the text that follows the element (its tail)
@@ -104,7 +147,7 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"Abonnez-vous\b" + _SHORT,
         r"Inscrivez-vous (à|a) (notre|la) newsletter" + _SHORT,
         r"(Cet article est réservé aux abonnés|Article réservé aux abonnés)" + _SHORT,
-        r"Il vous reste \d+\s?% de cet article" + _SHORT,
+        r"Il vous reste \d+(?:[.,]\d+)?\s?% de cet article" + _SHORT,
         r"(Nous utilisons des cookies|Ce site utilise des cookies|Accepter les cookies)" + _SHORT,
         r"Partager( cet article| sur \w+)?\s*:?$",
         r"Copier le lien$",
@@ -144,6 +187,9 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"©\s?" + r".{0,80}$",  # "© AFP", "© Reuters / John Smith"
         r"(AFP|Reuters|AP|EPA|Getty Images|DPA)( ?/ ?.{1,60})?$",  # a bare photo-agency credit
         r"(Facebook|Twitter|X|LinkedIn|WhatsApp|E-?mail)$",  # share bar links
+        r"(Accueil|Home|Startseite|Inicio|Start)\s*[>»›|/]" + _SHORT,  # a breadcrumb trail
+        # advertising slots and the "skip the ad" links of screen-reader themes
+        r"(Passer la publicité|Publicité|Advertisement|Advertising|Anzeige|Werbung|Publicidad|Sponsored)$",
     ),
 }
 BOILERPLATE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -151,9 +197,15 @@ BOILERPLATE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 )
 
 
+# all the patterns in one alternation: one regex call per line instead of one per pattern
+_BOILERPLATE_ANY = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{p})" for ps in BOILERPLATE_PATTERNS.values() for p in ps) + ")", re.I
+)
+
+
 def is_boilerplate(line: str) -> bool:
     """True when a whole text line is site chrome (read-also, newsletter, paywall, cookie, credit, share)."""
-    return any(pattern.match(line) for pattern in BOILERPLATE_LINE_PATTERNS)
+    return _BOILERPLATE_ANY.match(line) is not None
 
 
 # --- Rule 2: kicker ("surtitre") before the title ---------------------------------------------------
@@ -299,13 +351,15 @@ def clean_authors(raw: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     values = [raw] if isinstance(raw, str) else list(raw)
     authors: list[str] = []
+    seen: set[str] = set()
     for value in values:
         for part in AUTHOR_SEPARATORS.split(BYLINE_PREFIX.sub("", value.strip())):
             name = BYLINE_PREFIX.sub("", AUTHOR_DATE.sub("", part)).strip(" .-–—:")
             if not name or AUTHOR_ROLE_WORDS.search(name) or "@" in name or any(c.isdigit() for c in name):
                 continue
-            if name[0].isupper() and len(name.split()) <= 5 and name not in authors:
+            if name[0].isupper() and len(name.split()) <= 5 and normalize(name) not in seen:
                 authors.append(name)
+                seen.add(normalize(name))  # "Sophie-Foster" repeats "Sophie Foster"
     return tuple(authors)
 
 
