@@ -212,7 +212,7 @@ def load_fundus_cases(data: Path, split: str, limit: int | None) -> list[FundusC
                 published=_datetime(gold.get("publishing_date")),
                 authors=tuple(_ws(a) for a in gold.get("authors") or ()),
                 body="\n".join(row["gold_body_paragraphs"]),
-                french=row["country"] == "fr" or "fr" in row["languages"],
+                french=row["country"] == "fr" or "fr" in (row["languages"] or []),
             )
         )
         if limit and len(cases) >= limit:
