@@ -132,26 +132,13 @@ class ArticlesStore:
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
         """Articles by id, in the order asked (unknown ids are skipped)."""
-        found: dict[str, Article] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.query(
-                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(chunk)
-            ):
-                found[row["id"]] = _article(row)
+        rows = self.db.query_in(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})", ids)
+        found = {row["id"]: _article(row) for row in rows}
         return [found[i] for i in ids if i in found]
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Which of these URLs already have an article (so they are not fetched again)."""
-        known: set[str] = set()
-        for start in range(0, len(urls), 500):
-            chunk = list(urls[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            known.update(
-                r[0] for r in self.db.query(f"SELECT url FROM articles WHERE url IN ({marks})", tuple(chunk))
-            )
-        return known
+        return {r[0] for r in self.db.query_in("SELECT url FROM articles WHERE url IN ({marks})", urls)}
 
     def recent_articles(self, since: datetime, until: datetime | None = None) -> list[Article]:
         """Articles fetched (or published) in [since, until], oldest first."""

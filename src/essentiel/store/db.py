@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import StoreError
 
 log = logging.getLogger(__name__)
+IN_CHUNK = 500  # values per IN (...) list
 
 
 def utcnow() -> datetime:
@@ -87,6 +88,19 @@ class Database:
     def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
+
+    def query_in(
+        self, sql: str, values: Sequence[object], params: tuple[object, ...] = ()
+    ) -> list[sqlite3.Row]:
+        """Rows of `sql` with its `{marks}` filled by `values`, in chunks (SQLite caps a statement's parameters).
+
+        `params` come before the values, e.g. `"... WHERE source_id = ? AND hash IN ({marks})"`.
+        """
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = tuple(values[start : start + IN_CHUNK])
+            rows += self.query(sql.format(marks=", ".join("?" * len(chunk))), params + chunk)
+        return rows
 
     def backup(self, target: str | Path) -> Path:
         """An online, consistent copy of the database (SQLite's backup API), safe while the writer works."""

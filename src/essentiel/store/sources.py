@@ -178,18 +178,8 @@ class SourcesStore:
 
     def seen_entries(self, source_id: int, hashes: Sequence[str]) -> set[str]:
         """Which of these entry hashes (of a GUID or a canonical URL) this source already led to an article."""
-        seen: set[str] = set()
-        for start in range(0, len(hashes), 500):
-            chunk = list(hashes[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            seen.update(
-                r[0]
-                for r in self.db.query(
-                    f"SELECT hash FROM feed_entries WHERE source_id = ? AND hash IN ({marks})",
-                    (source_id, *chunk),
-                )
-            )
-        return seen
+        sql = "SELECT hash FROM feed_entries WHERE source_id = ? AND hash IN ({marks})"
+        return {r[0] for r in self.db.query_in(sql, hashes, (source_id,))}
 
     def remember_entries(self, source_id: int, entries: Iterable[tuple[str, str, str | None]]) -> None:
         """Record (hash, canonical URL, article id) rows for a source; known hashes are left as they are."""

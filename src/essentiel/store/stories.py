@@ -83,16 +83,8 @@ class StoriesStore:
 
     def stories_of(self, article_ids: Sequence[str]) -> list[Story]:
         """The stories these articles belong to (each once, with all its members), largest first, then by id."""
-        found: set[str] = set()
-        for start in range(0, len(article_ids), 500):
-            chunk = tuple(article_ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in self.db.query(
-                    f"SELECT story_id FROM story_articles WHERE article_id IN ({marks})", chunk
-                )
-            )
+        sql = "SELECT story_id FROM story_articles WHERE article_id IN ({marks})"
+        found = {r[0] for r in self.db.query_in(sql, article_ids)}
         members: dict[str, list[str]] = {story_id: [] for story_id in found}
         titles: dict[str, str] = {}
         for story_id in sorted(found):
@@ -175,15 +167,10 @@ class StoriesStore:
             )
 
     def load_signals(self, ids: Sequence[str]) -> list[SignalRow]:
-        out: list[SignalRow] = []
-        for start in range(0, len(ids), 500):
-            chunk = tuple(ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            out += [
-                dict(r)
-                for r in self.db.query(f"SELECT * FROM article_vectors WHERE article_id IN ({marks})", chunk)
-            ]
-        return out
+        return [
+            dict(r)
+            for r in self.db.query_in("SELECT * FROM article_vectors WHERE article_id IN ({marks})", ids)
+        ]
 
     def load_lexicon(self) -> tuple[int, bytes] | None:
         rows = self.db.query("SELECT docs, df FROM story_lexicon WHERE id = 1")

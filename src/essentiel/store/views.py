@@ -110,28 +110,19 @@ class ViewsStore:
     def story_first_seen(self, story_ids: Sequence[str]) -> dict[str, datetime]:
         """When each story was first seen (the `stories` table), for the ids that are known."""
         found: dict[str, datetime] = {}
-        for start in range(0, len(story_ids), 500):
-            chunk = tuple(story_ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.query(f"SELECT id, first_seen FROM stories WHERE id IN ({marks})", chunk):
-                when = from_db_time(row["first_seen"])
-                if when is not None:
-                    found[row["id"]] = when
+        for row in self.db.query_in("SELECT id, first_seen FROM stories WHERE id IN ({marks})", story_ids):
+            when = from_db_time(row["first_seen"])
+            if when is not None:
+                found[row["id"]] = when
         return found
 
     def article_categories(self, article_ids: Sequence[str]) -> dict[str, str]:
         """The category of each article's source, when it has one."""
-        found: dict[str, str] = {}
-        for start in range(0, len(article_ids), 500):
-            chunk = tuple(article_ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.query(
-                "SELECT a.id, s.category FROM articles a JOIN sources s ON s.id = a.source_id"
-                f" WHERE a.id IN ({marks}) AND s.category IS NOT NULL AND s.category != ''",
-                chunk,
-            ):
-                found[row["id"]] = row["category"]
-        return found
+        sql = (
+            "SELECT a.id, s.category FROM articles a JOIN sources s ON s.id = a.source_id"
+            " WHERE a.id IN ({marks}) AND s.category IS NOT NULL AND s.category != ''"
+        )
+        return {row["id"]: row["category"] for row in self.db.query_in(sql, article_ids)}
 
     def story_categories(self, items: Sequence[RankedStory]) -> dict[str, str]:
         """A category per story: its own when the snapshot has one, else its sources' most common one."""
