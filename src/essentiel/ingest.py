@@ -21,7 +21,7 @@ from .extract.article import extract_article
 from .fetch.http import Fetcher, FetchSettings
 from .fetch.urls import canonical_url
 from .inputs import html_files, read_articles, read_html_file, read_warc
-from .models import Article, FeedItem, Fetched, Source, outlet_of
+from .models import Article, FeedItem, Fetched, Source, outlet_of, stable_id
 from .sources.entries import entry_hash, item_hashes, page_canonical
 from .sources.feeds import discover_feeds, is_sitemap_index, parse_feed
 from .store import SourceState, Store
@@ -80,10 +80,9 @@ def _article_from_item(item: FeedItem, source: Source) -> Article:
         )
         article = replace(article, title=item.title or article.title)
     except ParseError:
-        article = Article(id="", url=item.url, title=item.title, text="")
-        from .models import stable_id
-
-        article = replace(article, id=stable_id(item.url, prefix="a-"), lead=item.summary)
+        article = Article(
+            id=stable_id(item.url, prefix="a-"), url=item.url, title=item.title, text="", lead=item.summary
+        )
     return replace(
         article, published=item.published or article.published, authors=item.authors or article.authors
     )

@@ -85,15 +85,7 @@ class StoriesStore:
         """The stories these articles belong to (each once, with all its members), largest first, then by id."""
         sql = "SELECT story_id FROM story_articles WHERE article_id IN ({marks})"
         found = {r[0] for r in self.db.query_in(sql, article_ids)}
-        members: dict[str, list[str]] = {story_id: [] for story_id in found}
-        titles: dict[str, str] = {}
-        for story_id in sorted(found):
-            titles[story_id] = self.db.query("SELECT title FROM stories WHERE id = ?", (story_id,))[0][0]
-            rows = self.db.query(
-                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY position", (story_id,)
-            )
-            members[story_id] = [r[0] for r in rows]
-        stories = [Story(id=k, article_ids=tuple(v), title=titles[k]) for k, v in members.items()]
+        stories = [story for story in map(self.get_story, sorted(found)) if story is not None]
         return sorted(stories, key=lambda s: (-len(s.article_ids), s.id))
 
     def story_of(self, article_id: str) -> str | None:
