@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
 import json
 import logging
 import os
@@ -10,21 +13,32 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from prometheus_client.parser import text_string_to_metric_families
 
+from essentiel import scheduler
 from essentiel.cli import cli
+from essentiel.config import Config
 from essentiel.errors import EssentielError, StoreError
 from essentiel.lock import instance_lock
 from essentiel.logs import JsonFormatter
-from essentiel.models import Article, Fetched
-from essentiel.store import open_store
+from essentiel.models import Article, Fetched, Source
+from essentiel.scheduler import run_forever
+from essentiel.store import Store, open_store
+from essentiel.web.app import create_app
 from loopback import LoopbackServer
 from newsfixtures import corpus, page, rss
+from test_pipeline import config_for
 
 NOW = datetime.now(UTC)
 
@@ -165,3 +179,274 @@ def test_kill_9_during_ingestion_loses_and_duplicates_nothing(tmp_path: Path) ->
         assert len(urls) == len(set(urls)) == len(rows)
         assert kills >= 3, "the runs were killed mid-ingestion"
         assert store.count("sources") == 3
+
+
+# --- observability: /healthz, /metrics and `essentiel status` ------------------------------------------------
+
+
+class AppClient:
+    """GET requests to an ASGI app in memory (httpx; starlette's TestClient warns with httpx)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.get(path, headers=headers)
+
+        return asyncio.run(go())
+
+
+def ops_config(tmp_path: Path, **extra: str) -> Config:
+    return config_for(tmp_path, ESSENTIEL_SCHEDULE_EDITION_AT='"00:00"', **extra)
+
+
+def serve_feed(server: LoopbackServer, count: int, feed: str = "/feed.xml") -> None:
+    items = []
+    for index, row in enumerate(corpus()[:count]):
+        path = f"{feed}/a/{index}.html"
+        server.route(path, page(row, "outlet"), headers={"Content-Type": "text/html; charset=utf-8"})
+        items.append((path, row["title"]))
+    server.route(feed, rss(server, items), headers={"Content-Type": "application/rss+xml"})
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a Prometheus text exposition, by (name, labels); the parser rejects a malformed one."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_healthz_metrics_and_status_follow_the_scheduler(loopback: LoopbackServer, tmp_path: Path) -> None:
+    serve_feed(loopback, 3)
+    loopback.route("/a/missing.html", status=404)
+    config = ops_config(tmp_path)
+    with open_store(config.database) as store:
+        store.add_source(Source(url=loopback.url("/feed.xml"), name="good feed"))
+        store.add_source(Source(url=loopback.url("/gone.xml"), name='bad "feed"'))
+    client = AppClient(create_app(config.database, config=config))
+    assert client.get("/healthz").status_code == 200  # no scheduler ever ran: the store alone answers
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(config, stop))
+    worker.start()
+    try:
+        with open_store(config.database, readonly=True) as reader:
+            wait_for(lambda: reader.last_edition_time() is not None)
+        wait_for(lambda: b'essentiel_stage_seconds_count{stage="publish"}' in client.get("/metrics").content)
+        health = client.get("/healthz")
+        assert health.status_code == 200, health.text
+        report = health.json()
+        assert report["status"] == "ok" and report["scheduler"]["alive"] and report["last_edition"]
+        response = client.get("/metrics")
+        assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+        figures = samples(response.text)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert figures[("essentiel_fetches_total", (("status", "200"),))] == 4  # the feed and its 3 pages
+    assert figures[("essentiel_fetches_total", (("status", "404"),))] == 1
+    assert figures[("essentiel_source_errors_total", (("source", 'bad "feed"'),))] == 1
+    assert figures[("essentiel_source_errors_total", (("source", "good feed"),))] == 0
+    assert figures[("essentiel_source_consecutive_errors", (("source", 'bad "feed"'),))] == 1
+    assert figures[("essentiel_articles_last_hour", ())] == 3
+    assert figures[("essentiel_sources_due", ())] == 0
+    assert figures[("essentiel_scheduler_alive", ())] == 1
+    for stage, runs in (("fetch", 1), ("extract", 3), ("stories", 1), ("rank", 1), ("publish", 1)):
+        assert figures[("essentiel_stage_seconds_count", (("stage", stage),))] == runs, stage
+        assert figures[("essentiel_stage_seconds_sum", (("stage", stage),))] > 0, stage
+
+    stopped = client.get("/healthz")  # a clean stop: the scheduler is no longer alive
+    assert stopped.status_code == 503 and stopped.json()["scheduler"]["state"] == "stopped"
+
+    result = CliRunner().invoke(cli, ["status"], env={"ESSENTIEL_GENERAL_DATABASE": str(config.database)})
+    assert result.exit_code == 0, result.output
+    assert "fetches by status: 200 4, 404 1" in result.stdout
+    assert "articles: 3 in the last hour" in result.stdout
+    assert 'errors: bad "feed": 1 of 1 checks (1 in a row)' in result.stdout
+    assert "stage extract: 3 runs" in result.stdout and "scheduler: NOT alive (stopped" in result.stdout
+    report = json.loads(
+        CliRunner()
+        .invoke(cli, ["status", "--json"], env={"ESSENTIEL_GENERAL_DATABASE": str(config.database)})
+        .stdout
+    )
+    assert report["fetches"] == {"200": 4, "404": 1} and report["stages"]["extract"]["count"] == 3
+
+
+def test_healthz_is_503_when_the_heartbeat_is_stale_or_the_store_is_gone(tmp_path: Path) -> None:
+    client = AppClient(create_app(tmp_path / "e.db"))
+    missing = client.get("/healthz")
+    assert missing.status_code == 503 and "no database yet" in missing.json()["store"]
+    with open_store(tmp_path / "e.db") as store:
+        store.beat(60, started=True)
+    assert client.get("/healthz").status_code == 200
+    with sqlite3.connect(tmp_path / "e.db") as conn:  # a scheduler killed 10 minutes ago (2 x 60 s + 5 min)
+        old = (datetime.now(UTC) - timedelta(minutes=10)).isoformat(timespec="seconds")
+        conn.execute("UPDATE scheduler_heartbeat SET beat_at = ?", (old,))
+    stale = client.get("/healthz")
+    assert stale.status_code == 503 and stale.json()["scheduler"] == {
+        **stale.json()["scheduler"],
+        "alive": False,
+        "state": "running",
+    }
+    (tmp_path / "e.db").write_bytes(b"not a database at all" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"e.db{suffix}").unlink(missing_ok=True)
+    broken = client.get("/healthz")
+    assert broken.status_code == 503 and "not a database" in broken.json()["store"]
+    assert client.get("/metrics").status_code == 503
+
+
+def test_metrics_are_private_when_reading_is(tmp_path: Path) -> None:
+    filled_store(tmp_path / "e.db")
+    config = ops_config(tmp_path, ESSENTIEL_WEB_PUBLIC="false", ESSENTIEL_WEB_ADMIN_TOKEN="s3cret-token-123")
+    client = AppClient(create_app(tmp_path / "e.db", config=config))
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/healthz").status_code == 200
+    allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token-123"})
+    assert allowed.status_code == 200 and samples(allowed.text)[("essentiel_articles_total", ())] == 3
+
+
+# --- storage limits: disk full, read-only store -----------------------------------------------------------
+
+
+def padded_pages(server: LoopbackServer, count: int, pad: int) -> None:
+    """Pages with `pad` bytes of incompressible text each (raw pages are stored zlib-compressed)."""
+    items = []
+    rows = corpus()
+    for index in range(count):
+        noise = base64.b64encode(os.urandom(pad)).decode()
+        body = page(rows[index % len(rows)], "outlet").replace("</footer>", f"<!-- {noise} --></footer>")
+        server.route(f"/p/{index}.html", body, headers={"Content-Type": "text/html; charset=utf-8"})
+        items.append((f"/p/{index}.html", f"{rows[index % len(rows)]['title']} {index}"))
+    server.route("/feed.xml", rss(server, items), headers={"Content-Type": "application/rss+xml"})
+
+
+def test_a_full_disk_stops_the_scheduler_with_one_line_and_a_whole_store(
+    loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLITE_FULL forced with PRAGMA max_page_count on the scheduler's own store (works unprivileged)."""
+    padded_pages(loopback, 40, 20_000)
+    config = ops_config(tmp_path)
+    with open_store(config.database) as store:
+        store.add_source(Source(url=loopback.url("/feed.xml"), name="feed"))
+        pages = int(store.db.query("PRAGMA page_count")[0][0])
+
+    def small_store(path: Path) -> Store:
+        store = open_store(path)
+        store.db.conn.execute(f"PRAGMA max_page_count = {pages + 40}")  # about 160 KB more
+        return store
+
+    monkeypatch.setattr(scheduler, "open_store", small_store)
+    with pytest.raises(StoreError) as raised:
+        run_forever(config, threading.Event())
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"{config.database}: disk full"), message
+    with open_store(config.database) as store:
+        assert store.db.integrity_errors() == []
+        assert 0 < store.count("articles") < 40  # what was committed before the disk filled is kept
+        assert store.heartbeat() is not None and store.heartbeat().state == "running"  # type: ignore[union-attr]
+
+
+@contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted at `path` (needs root; the test is skipped otherwise)."""
+    path.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def essentiel(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "essentiel", "--config", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+def write_config(path: Path, database: Path, feed: str) -> Path:
+    path.write_text(
+        f'[general]\ndatabase = "{database}"\n[fetch]\nallow_private = true\nhost_delay = 0.0\n'
+        f'[[sources]]\nurl = "{feed}"\nname = "feed"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_a_real_full_disk_ends_essentiel_run_with_one_line(loopback: LoopbackServer, tmp_path: Path) -> None:
+    padded_pages(loopback, 60, 40_000)
+    with tmpfs(tmp_path / "small", "1M") as disk:
+        database = disk / "e.db"
+        config = write_config(tmp_path / "essentiel.toml", database, loopback.url("/feed.xml"))
+        result = essentiel(config, "run")
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2, result.stderr
+        assert lines[-1].startswith(f"error: {database}: disk full"), result.stderr
+        assert "Traceback" not in result.stderr
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert 0 < conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] < 60
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make `folder` read-only: a read-only remount of a tmpfs as root (chmod binds no root), chmod otherwise."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.iterdir()]}
+        for p in modes:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+        return
+    remount = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True)
+    assert remount.returncode == 0, remount.stderr
+    try:
+        yield
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=False)
+
+
+def test_a_read_only_store_gives_one_line_and_stays_whole(loopback: LoopbackServer, tmp_path: Path) -> None:
+    serve_feed(loopback, 2)
+    with contextlib.ExitStack() as stack:
+        folder = tmp_path / "store"
+        if os.geteuid() == 0:
+            folder = stack.enter_context(tmpfs(folder, "8M"))
+        else:
+            folder.mkdir()
+        database = folder / "e.db"
+        config = write_config(tmp_path / "essentiel.toml", database, loopback.url("/feed.xml"))
+        first = essentiel(config, "fetch")
+        assert first.returncode == 0, first.stderr
+        stack.enter_context(read_only(folder))
+        loopback.route("/feed.xml", rss(loopback, []), headers={"Content-Type": "application/rss+xml"})
+        for command in (["fetch"], ["run", "--once"]):
+            result = essentiel(config, *command)
+            assert result.returncode == 2, result.stderr
+            line = result.stderr.strip().splitlines()[-1]
+            assert line.startswith(f"error: {database}: ") and "read-only" in line, result.stderr
+            assert "Traceback" not in result.stderr
+        status = essentiel(config, "status")
+        assert status.returncode == 0 and "2 articles" in status.stdout, status.stderr
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -173,7 +173,10 @@ def _extract(store: Store, source: Source, page: Fetched, *, update: bool = Fals
     if not update and store.known_urls([url]):
         log.info("duplicate skipped source=%s url=%s canonical=%s", source.url, page.url, url)
         return None
-    article = extract_article(page.content, url, source=source.name, encoding=charset_of(page.content_type))
+    with store.timed("extract"):
+        article = extract_article(
+            page.content, url, source=source.name, encoding=charset_of(page.content_type)
+        )
     return with_source(article, source)
 
 
@@ -272,7 +275,12 @@ async def refresh_sources(
                 if progress:
                     progress(1)
 
-        return list(await asyncio.gather(*(one(s) for s in states)))
+        results = list(await asyncio.gather(*(one(s) for s in states)))
+        counts = [
+            (s.source.id or 0, 1, len(r.errors), r.new_articles) for s, r in zip(states, results, strict=True)
+        ]
+        store.record_fetches(fetcher.outcomes, counts)  # /metrics: fetches by status, errors per source
+        return results
 
 
 def fetch_due(store: Store, config: Config, progress: Progress | None = None) -> list[RefreshResult]:
@@ -280,7 +288,8 @@ def fetch_due(store: Store, config: Config, progress: Progress | None = None) ->
         if store.get_source(source.url) is None:
             store.add_source(source)
     due = store.due_sources(datetime.now(UTC))
-    return asyncio.run(refresh_sources(store, config, due, progress))
+    with store.timed("fetch"):
+        return asyncio.run(refresh_sources(store, config, due, progress))
 
 
 # --- files --------------------------------------------------------------------------------------------------

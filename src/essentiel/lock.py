@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import EssentielError
+from .errors import EssentielError, StoreError
 
 
 @contextmanager
 def instance_lock(database: Path) -> Iterator[Path]:
     """Hold an exclusive lock on `<database>.lock` (released by the kernel even after kill -9)."""
     path = database.with_name(database.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:  # a read-only or full file system, a folder without permission
+        raise StoreError(
+            f"{database}: cannot create the lock file {path.name} ({exc.strerror or exc}); "
+            "the store's folder must be writable"
+            + (" (the file system is read-only)" if exc.errno == errno.EROFS else "")
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -70,7 +70,10 @@ def build_edition(store: Store, config: Config, now: datetime | None = None) -> 
     now = now or datetime.now(UTC)
     since = now - timedelta(hours=float(config["edition.window_hours"]))
     # Incremental: only articles not placed yet are embedded and joined to the stored stories.
-    update_stories(store, store.unclustered_articles(since, now), now=now, window_hours=STORY_WINDOW_HOURS)
+    with store.timed("stories"):
+        update_stories(
+            store, store.unclustered_articles(since, now), now=now, window_hours=STORY_WINDOW_HOURS
+        )
     window = store.recent_articles(since, now)  # published or fetched in the window
     stories = store.stories_of([a.id for a in window])
     if not stories:
@@ -82,21 +85,22 @@ def build_edition(store: Store, config: Config, now: datetime | None = None) -> 
     by_id = {a.id: a for a in store.get_articles([i for s in stories for i in s.article_ids])}
     categories = {s.source.name: s.source.category for s in store.list_sources() if s.source.category}
     topics = story_topics(stories, by_id, categories)
-    ranked = rank_stories(
-        stories,
-        by_id,
-        now=now,
-        weights=rank_weights(config),
-        top=int(config["edition.size"]),
-        language=config["general.languages"][0],
-        max_words=int(config["edition.summary_words"]),
-        previous=latest if latest is not None and latest.day < day else None,
-        categories={sid: t.category for sid, t in topics.items() if t.category},
-        ui_language=config["general.ui_language"],
-        summarizer=summarizer_from_settings(
-            config["summary.llm_url"], config["summary.llm_model"], float(config["summary.llm_timeout"])
-        ),
-    )
+    with store.timed("rank"):  # ranking with the summaries of the ranked stories
+        ranked = rank_stories(
+            stories,
+            by_id,
+            now=now,
+            weights=rank_weights(config),
+            top=int(config["edition.size"]),
+            language=config["general.languages"][0],
+            max_words=int(config["edition.summary_words"]),
+            previous=latest if latest is not None and latest.day < day else None,
+            categories={sid: t.category for sid, t in topics.items() if t.category},
+            ui_language=config["general.ui_language"],
+            summarizer=summarizer_from_settings(
+                config["summary.llm_url"], config["summary.llm_model"], float(config["summary.llm_timeout"])
+            ),
+        )
     ranked = [
         replace(r, category=topics[r.story.id].category, dossier=topics[r.story.id].dossier) for r in ranked
     ]
@@ -143,5 +147,6 @@ def run_once(
 ) -> tuple[list[RefreshResult], Edition]:
     results = fetch_due(store, config, progress)
     edition = build_edition(store, config)
-    publish(store, config)
+    with store.timed("publish"):
+        publish(store, config)
     return results, edition

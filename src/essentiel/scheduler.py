@@ -1,6 +1,9 @@
 """The long-running job: check due sources every few minutes, build the day's edition at its hour, stop cleanly.
 
 The database is the queue (sources.next_check_at): the scheduler and `essentiel fetch` share `refresh_source`.
+The scheduler records a heartbeat in the store at each pass (/healthz checks it against the interval) and the
+latency of each stage (/metrics). A storage failure (disk full, read-only store) stops it with one line: SQLite
+has rolled the transaction back, so the file stays whole.
 """
 
 from __future__ import annotations
@@ -8,11 +11,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .errors import EssentielError
+from .errors import EssentielError, StoreError
 from .ingest import fetch_due
 from .lock import instance_lock
 from .models import Edition
@@ -55,7 +58,11 @@ def prune(store: Store, config: Config, now: datetime) -> None:
 
 
 def run_forever(config: Config, stop: threading.Event | None = None) -> None:
-    """Loop until SIGINT/SIGTERM (or `stop` is set): fetch, then build and publish the edition when due."""
+    """Loop until SIGINT/SIGTERM (or `stop` is set): fetch, then build and publish the edition when due.
+
+    A StoreError (disk full, read-only store, I/O error) ends the loop: it is logged and raised, so
+    `essentiel run` prints it on one line and exits with status 2.
+    """
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,19 +71,41 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
     with instance_lock(config.database), open_store(config.database) as store:
         latest = store.latest_edition()
         last_day = latest.day if latest else None
-        while not stop.is_set():
-            now = datetime.now(UTC)
-            results = fetch_due(store, config)
-            log.info("fetched sources=%d new=%d", len(results), sum(r.new_articles for r in results))
-            if edition_due(config, now, last_day):
-                try:
-                    edition = build_edition(store, config, now)
-                    publish(store, config)
-                    last_day = edition.day
-                    log.info("edition built day=%s stories=%d", edition.day, len(edition.stories))
-                    send_email(store, config, edition)
-                    prune(store, config, now)
-                except EssentielError as exc:
-                    log.warning("edition not built: %s", exc)
-            stop.wait(interval)
+        store.beat(interval, started=True)
+        try:
+            while not stop.is_set():
+                last_day = run_pass(store, config, last_day)
+                store.beat(interval)
+                stop.wait(interval)
+        except StoreError as exc:
+            log.error("scheduler stopped on a storage error stage=store error=%s", exc)
+            raise
+        store.beat(interval, state="stopped")
     log.info("scheduler stopped")
+
+
+def run_pass(store: Store, config: Config, last_day: date | None) -> date | None:
+    """One pass of the loop: the due sources, then the day's edition when due. Returns the last edition's day."""
+    now = datetime.now(UTC)
+    results = fetch_due(store, config)
+    log.info(
+        "fetched stage=fetch sources=%d new=%d failed=%d",
+        len(results),
+        sum(r.new_articles for r in results),
+        sum(1 for r in results if r.errors),
+    )
+    if not edition_due(config, now, last_day):
+        return last_day
+    try:
+        edition = build_edition(store, config, now)
+        with store.timed("publish"):
+            publish(store, config)
+    except StoreError:
+        raise
+    except EssentielError as exc:
+        log.warning("edition not built stage=edition error=%s", exc)
+        return last_day
+    log.info("edition built stage=edition day=%s stories=%d", edition.day, len(edition.stories))
+    send_email(store, config, edition)
+    prune(store, config, now)
+    return edition.day

@@ -1,4 +1,4 @@
-"""Operations: status, backup, prune."""
+"""Operations: status (the figures of /healthz and /metrics), backup, prune."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from ..store import Store
+from ..store import Store, open_store
 from . import State, cli, emit_json, pass_state
 
 
 def status_report(store: Store, now: datetime) -> dict[str, Any]:
-    """What `essentiel status` prints: counts, queue depth, failing sources, the latest edition."""
+    """What `essentiel status` prints: counts, queue depth, failing sources, the latest edition, and the
+    figures of /metrics (fetches by status, articles per hour, stage latencies, errors per source, scheduler)."""
     sources = store.list_sources()
     checked = [s.last_checked_at for s in sources if s.last_checked_at]
     edition = store.latest_edition()
     return {
+        **store.ops_figures(now),
         "database": str(store.db.path),
         "size_bytes": store.db.path.stat().st_size if store.db.path.exists() else 0,
         "counts": {t: store.count(t) for t in ("sources", "documents", "articles", "stories", "editions")},
@@ -48,7 +50,7 @@ def status(state: State, as_json: bool) -> None:
         raise InputError(
             f"{state.config.database}: no database yet (run `essentiel run --once` or `essentiel demo`)"
         )
-    with state.store() as store:
+    with open_store(state.config.database, readonly=True) as store:  # works on a read-only store too
         report = status_report(store, datetime.now(UTC))
     if as_json:
         emit_json(report)
@@ -63,6 +65,39 @@ def status(state: State, as_json: bool) -> None:
     )
     for failing in report["failing_sources"]:
         click.echo(f"  failing: {failing['source']} ({failing['errors']}x): {failing['last_error']}")
+    for line in figure_lines(report):
+        click.echo("  " + line)
+
+
+def figure_lines(report: dict[str, Any]) -> list[str]:
+    """The /metrics figures as lines of text."""
+    scheduler = report["scheduler"]
+    if scheduler is None:
+        state = "scheduler: never ran on this store"
+    else:
+        alive = "alive" if scheduler["alive"] else "NOT alive"
+        state = (
+            f"scheduler: {alive} ({scheduler['state']}, pid {scheduler['pid']}, last heartbeat"
+            f" {scheduler['beat_at']}, every {scheduler['interval_seconds']:g}s)"
+        )
+    fetches = ", ".join(f"{status} {n}" for status, n in report["fetches"].items()) or "none yet"
+    lines = [
+        state,
+        f"articles: {report['articles_last_hour']} in the last hour, {report['articles_last_day']} in 24 h",
+        f"fetches by status: {fetches}",
+    ]
+    for stage, t in report["stages"].items():
+        mean = t["total_seconds"] / t["count"] if t["count"] else 0.0
+        lines.append(
+            f"stage {stage}: {t['count']} runs, mean {mean:.3f}s, last {t['last_seconds']:.3f}s,"
+            f" max {t['max_seconds']:.3f}s"
+        )
+    lines += [
+        f"errors: {s['source']}: {s['errors']} of {s['checks']} checks ({s['consecutive_errors']} in a row)"
+        for s in report["sources"]
+        if s["errors"]
+    ]
+    return lines
 
 
 @cli.command()

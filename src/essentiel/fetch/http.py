@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -124,6 +126,20 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _failure(url: str, kind: str, message: str) -> FetchError:
+    """A FetchError with its `kind` (how /metrics counts it: timeout, tls, blocked, too_large...)."""
+    exc = FetchError(url, message)
+    exc.kind = kind  # type: ignore[attr-defined]
+    return exc
+
+
+def outcome(exc: FetchError) -> str:
+    """How a failed fetch is counted: its HTTP status, else its kind ('error' when unknown)."""
+    if isinstance(exc, HTTPStatusError):
+        return str(exc.status)
+    return str(getattr(exc, "kind", "error"))
+
+
 class Fetcher:
     """Async context manager: `async with Fetcher(settings) as fetcher: await fetcher.fetch(url)`."""
 
@@ -134,6 +150,7 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self.robots = RobotsCache(self.settings.user_agent, self._robots_text)
+        self.outcomes: Counter[str] = Counter()  # fetches by outcome: '200', '304', '404', 'timeout'...
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -174,7 +191,12 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        response = await self._follow(url, headers, accept_types, self.settings.max_bytes, robots=True)
+        try:
+            response = await self._follow(url, headers, accept_types, self.settings.max_bytes, robots=True)
+        except FetchError as exc:
+            self.outcomes[outcome(exc)] += 1
+            raise
+        self.outcomes[str(response.status)] += 1
         return self._to_fetched(url, response, etag, last_modified)
 
     async def fetch_many(
@@ -226,7 +248,7 @@ class Fetcher:
             if current == url or exc.source != current:
                 raise
             raise _moved(exc, url, current) from None
-        raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
+        raise _failure(url, "redirects", f"too many redirects (more than {self.settings.max_redirects})")
 
     @staticmethod
     def _next_hop(current: str, response: _Response, seen: list[str]) -> str:
@@ -235,19 +257,25 @@ class Fetcher:
             raise HTTPStatusError(current, response.status, f"{response.reason} without a Location header")
         target = urljoin(current, location.strip()).split("#", 1)[0]
         if target in seen:
-            raise FetchError(seen[0], f"redirect loop: {' -> '.join([*seen, target])}")
+            raise _failure(seen[0], "redirects", f"redirect loop: {' -> '.join([*seen, target])}")
         seen.append(target)
         return target
 
     async def _before_request(self, url: str, robots: bool) -> float:
         """Scheme and SSRF checks, then robots.txt. Returns the delay to keep between requests to the host."""
-        check_url(url)
+        try:
+            check_url(url)
+        except FetchError as exc:
+            raise _failure(exc.source, "invalid_url", exc.reason) from None
         if not self.settings.allow_private:
-            await ensure_public(url)
+            try:
+                await ensure_public(url)
+            except FetchError as exc:
+                raise _failure(exc.source, "blocked", exc.reason) from None
         delay = self.settings.host_delay
         if robots and self.settings.respect_robots:
             if not await self.robots.allowed(url):
-                raise FetchError(url, "disallowed by robots.txt")
+                raise _failure(url, "robots", "disallowed by robots.txt")
             crawl_delay = await self.robots.crawl_delay(url)
             if crawl_delay is not None and crawl_delay > delay:
                 delay = crawl_delay
@@ -280,23 +308,25 @@ class Fetcher:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     return await self._read(url, response, accept_types, max_bytes)
         except httpx.ConnectTimeout:
-            raise FetchError(url, f"timed out after {s.connect_timeout:g}s (connect)") from None
+            raise _failure(url, "timeout", f"timed out after {s.connect_timeout:g}s (connect)") from None
         except httpx.ReadTimeout:
-            raise FetchError(url, f"timed out after {s.read_timeout:g}s (read)") from None
+            raise _failure(url, "timeout", f"timed out after {s.read_timeout:g}s (read)") from None
         except httpx.WriteTimeout:
-            raise FetchError(url, f"timed out after {s.read_timeout:g}s (write)") from None
+            raise _failure(url, "timeout", f"timed out after {s.read_timeout:g}s (write)") from None
         except httpx.PoolTimeout:
-            raise FetchError(
-                url, f"timed out after {s.total_timeout:g}s (waiting for a connection)"
+            raise _failure(
+                url, "timeout", f"timed out after {s.total_timeout:g}s (waiting for a connection)"
             ) from None
         except TimeoutError:
-            raise FetchError(url, f"timed out after {s.total_timeout:g}s (total)") from None
+            raise _failure(url, "timeout", f"timed out after {s.total_timeout:g}s (total)") from None
         except httpx.ConnectError as exc:
-            raise FetchError(url, f"connection failed: {_one_line(exc)}") from None
+            if _is_tls(exc):
+                raise _failure(url, "tls", f"TLS handshake failed: {_one_line(exc)}") from None
+            raise _failure(url, "connection", f"connection failed: {_one_line(exc)}") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise FetchError(url, f"invalid URL ({_one_line(exc)})") from None
+            raise _failure(url, "invalid_url", f"invalid URL ({_one_line(exc)})") from None
         except httpx.HTTPError as exc:
-            raise FetchError(url, f"{type(exc).__name__}: {_one_line(exc)}") from None
+            raise _failure(url, "http_error", f"{type(exc).__name__}: {_one_line(exc)}") from None
 
     async def _read(
         self, url: str, response: httpx.Response, accept_types: Collection[str] | None, max_bytes: int
@@ -311,7 +341,7 @@ class Fetcher:
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if accept_types and media and not any(t in media for t in accept_types):
             expected = ", ".join(accept_types)
-            raise FetchError(url, f"unexpected content type '{media}' (expected {expected})")
+            raise _failure(url, "content_type", f"unexpected content type '{media}' (expected {expected})")
         content = await self._read_body(url, response, headers, max_bytes)
         return _Response(url, status, reason, headers, content)
 
@@ -321,12 +351,14 @@ class Fetcher:
         """Streams the raw body, decompresses it in bounded pieces and enforces max_bytes and the ratio."""
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > max_bytes:
-            raise FetchError(url, f"body too large: {int(length)} bytes (max_bytes is {max_bytes})")
+            raise _failure(
+                url, "too_large", f"body too large: {int(length)} bytes (max_bytes is {max_bytes})"
+            )
         encoding = headers.get("content-encoding", "identity").split(",")[-1].strip().lower()
         try:
             decoder = None if encoding in ("", "identity") else Decoder(encoding)
         except ValueError as exc:
-            raise FetchError(url, str(exc)) from None
+            raise _failure(url, "decode", str(exc)) from None
         body, raw = bytearray(), 0
         ratio = self.settings.max_decompression_ratio
         async for chunk in response.aiter_raw():
@@ -338,15 +370,19 @@ class Fetcher:
                 except StopIteration:
                     break
                 except Exception as exc:  # zlib.error, brotli.error
-                    raise FetchError(url, f"cannot decode {encoding} body ({_one_line(exc)})") from None
+                    raise _failure(
+                        url, "decode", f"cannot decode {encoding} body ({_one_line(exc)})"
+                    ) from None
                 body += piece
                 used = decoder.consumed if decoder is not None else raw  # compressed bytes behind it
                 if len(body) >= RATIO_MIN_BYTES and len(body) > ratio * max(used, 1):
-                    raise FetchError(
-                        url, f"decompression bomb: {encoding} body expands more than {ratio:g} times"
+                    raise _failure(
+                        url, "bomb", f"decompression bomb: {encoding} body expands more than {ratio:g} times"
                     )
                 if len(body) > max_bytes:
-                    raise FetchError(url, f"body too large: more than {max_bytes} bytes (max_bytes)")
+                    raise _failure(
+                        url, "too_large", f"body too large: more than {max_bytes} bytes (max_bytes)"
+                    )
         return bytes(body)
 
     async def _robots_text(self, url: str) -> str | None:
@@ -367,7 +403,17 @@ def _moved(exc: FetchError, url: str, current: str) -> FetchError:
     note = f" (redirected to {current})"
     if isinstance(exc, HTTPStatusError):
         return HTTPStatusError(url, exc.status, exc.phrase, exc.retry_after, note=note)
-    return FetchError(url, exc.reason + note)
+    return _failure(url, outcome(exc), exc.reason + note)
+
+
+def _is_tls(exc: BaseException) -> bool:
+    """A connection error caused by TLS (bad certificate, handshake failure)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "SSL" in str(exc) or "certificate" in str(exc).lower()
 
 
 def fetch_sync(url: str, settings: FetchSettings | None = None, **kwargs: Any) -> Fetched:

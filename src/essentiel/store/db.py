@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,52 @@ def from_db_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+# What a storage failure means for the user, by SQLite's primary result code.
+_STORAGE_ERRORS = {
+    "SQLITE_FULL": "disk full, nothing more can be written (free some space; the last transaction was rolled back)",
+    "SQLITE_READONLY": "the database is read-only (check the permissions of the file and of its folder)",
+    "SQLITE_CANTOPEN": "cannot open the database file (check that its folder exists and is writable)",
+    "SQLITE_IOERR": "input/output error while reading or writing the database",
+    "SQLITE_CORRUPT": "the database file is corrupt (restore a backup made with `essentiel backup`)",
+    "SQLITE_NOTADB": "not an SQLite database",
+    "SQLITE_PERM": "permission denied",
+}
+
+
+def storage_error(path: Path, exc: sqlite3.Error) -> StoreError | None:
+    """A one-line StoreError for a storage failure (disk full, read-only, I/O...); None for other errors."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    primary = next((key for key in _STORAGE_ERRORS if name == key or name.startswith(key + "_")), None)
+    if primary is None:
+        text = str(exc).lower()
+        if "disk is full" in text:
+            primary = "SQLITE_FULL"
+        elif "readonly database" in text:
+            primary = "SQLITE_READONLY"
+        else:
+            return None
+    return StoreError(f"{path}: {_STORAGE_ERRORS[primary]} ({name or type(exc).__name__}: {exc})")
+
+
+def _writable(path: Path) -> bool:
+    """Whether the database file and its folder can be written (WAL mode creates files beside it)."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _raise_storage_error(path: Path, exc: sqlite3.Error) -> None:
+    """Raise the one-line StoreError of a storage failure; return for any other error (the caller re-raises)."""
+    error = storage_error(path, exc)
+    if error is not None:
+        raise error from exc
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in store/migrations, in order."""
     folder = resources.files("essentiel.store") / "migrations"
@@ -54,7 +101,10 @@ class Database:
         self._lock = threading.RLock()
         try:
             if readonly:
-                uri = f"file:{self.path.resolve()}?mode=ro"
+                # On a read-only file system nobody can write, so the file is opened as immutable: WAL mode
+                # cannot create its shared-memory file there.
+                frozen = "&immutable=1" if _read_only_file_system(self.path) else ""
+                uri = f"file:{self.path.resolve()}?mode=ro{frozen}"
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,12 +112,25 @@ class Database:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 5000")
-        if not readonly:
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.migrate()
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            if readonly:
+                self.conn.execute("SELECT COUNT(*) FROM sqlite_master")  # opens the file: errors show here
+            else:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self.migrate()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            if not readonly and not _writable(self.path):
+                raise StoreError(f"{self.path}: {_STORAGE_ERRORS['SQLITE_READONLY']} ({exc})") from exc
+            raise storage_error(self.path, exc) or StoreError(
+                f"{self.path}: cannot open database ({exc})"
+            ) from exc
+        except StoreError:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -77,17 +140,29 @@ class Database:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                        self.conn.execute("ROLLBACK")
+                    raise
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:  # a failed COMMIT leaves the transaction open
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                _raise_storage_error(self.path, exc)
                 raise
-            self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                _raise_storage_error(self.path, exc)
+                raise
 
     def query_in(
         self, sql: str, values: Sequence[object], params: tuple[object, ...] = ()

@@ -42,6 +42,7 @@ from .context import (
     story_context,
 )
 from .i18n import LANGUAGES, Translator, choose_language, supported
+from .ops import ops_routes
 from .render import STATIC, Links, file_name, render
 
 __all__ = [
@@ -237,9 +238,6 @@ class Site:
             edition_rss(edition, base, **options), media_type="application/rss+xml; charset=utf-8"
         )
 
-    def healthz(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.page(request, "error.html", status=404)
 
@@ -258,7 +256,7 @@ class Site:
             ("/feeds/category/{category}.xml", self.feed, "category_feed"),
         ]
         routes: list[BaseRoute] = [Route(path, self.reader(fn), name=name) for path, fn, name in pages]
-        routes += [Route("/healthz", self.healthz, name="healthz"), *Api(self).routes(), *self.admin.routes()]
+        routes += [*ops_routes(self), *Api(self).routes(), *self.admin.routes()]  # ops: /healthz, /metrics
         routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
         return routes
 
