@@ -157,21 +157,31 @@ def read_warc(path: Path) -> Iterator[Fetched]:
     try:
         with path.open("rb") as stream:
             for record in WARCIterator(stream):  # WARC only: anything else fails loudly
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                content_type = record.http_headers.get_header("Content-Type") or ""
-                if "html" not in content_type.lower():
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                date = record.rec_headers.get_header("WARC-Date") or ""
-                when = _parse_datetime(date, str(path)) or datetime.now(UTC)
-                status = int(record.http_headers.get_statuscode() or "200")
-                body = record.content_stream().read(MAX_RECORD_BYTES + 1)
-                if len(body) > MAX_RECORD_BYTES:
-                    log.warning("WARC record skipped, too large: %s (%s)", url, path)
-                    continue
-                yield Fetched(url, url, status, body, when, content_type=content_type)
+                fetched = fetched_from_record(record, str(path))
+                if fetched is not None:
+                    yield fetched
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, ValueError, OSError) as exc:
         raise InputError(f"{path}: not a readable WARC file ({str(exc).splitlines()[0][:120]})") from None
+
+
+def fetched_from_record(record: Any, where: str) -> Fetched | None:
+    """A warcio record as a Fetched page: None unless it is an HTML response of at most MAX_RECORD_BYTES.
+
+    Shared by `read_warc` (essentiel import) and the archive batch (essentiel batch).
+    """
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    content_type = record.http_headers.get_header("Content-Type") or ""
+    if "html" not in content_type.lower():
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    date = record.rec_headers.get_header("WARC-Date") or ""
+    when = _parse_datetime(date, where) or datetime.now(UTC)
+    status = int(record.http_headers.get_statuscode() or "200")
+    body = record.content_stream().read(MAX_RECORD_BYTES + 1)
+    if len(body) > MAX_RECORD_BYTES:
+        log.warning("WARC record skipped, too large: %s (%s)", url, where)
+        return None
+    return Fetched(url, url, status, body, when, content_type=content_type)
