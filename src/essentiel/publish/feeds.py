@@ -1,11 +1,13 @@
-"""The latest edition as a feed: RSS 2.0 or JSON Feed 1.1, one item per story, its essentiel as the content.
+"""An edition as a feed: RSS 2.0, Atom 1.0 or JSON Feed 1.1, one item per story, its essentiel as the content.
 
 Every sentence of an essentiel is followed by a link to the article it came from: the original article when
-the articles are given, else its reading view on the site.
+the articles are given, else its reading view on the site. The same functions write the per-category and
+per-dossier feeds (an `Edition` holding those stories, a `name`, a `self_path`, and when each item changed).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -32,6 +34,13 @@ class PageLinks(Protocol):
     def story(self, story_id: str) -> str: ...
     def article(self, article_id: str) -> str: ...
     def feed(self, kind: str) -> str: ...
+
+
+FEED_TYPES = {
+    "xml": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
 
 
 class ServedLinks:
@@ -111,8 +120,26 @@ def category_filter(
     return replace(edition, stories=kept) if kept else None
 
 
-def _feed_title(title: str, t: Translator) -> str:
-    return f"{title} — {t('heading')}"
+def _feed_title(title: str, t: Translator, name: str = "") -> str:
+    """'essentiel — Les nouvelles…', or a partial feed's name: a category (by its key) or a dossier."""
+    return f"{title} — {t.category(name) or t('heading')}"
+
+
+def _item_time(edition: Edition, item: RankedStory, updated: Mapping[str, datetime] | None) -> datetime:
+    """When an item last changed: its own time when known (a dossier's stories come from several editions)."""
+    return _utc((updated or {}).get(item.story.id) or edition.created_at)
+
+
+def render_feed(kind: str, edition: Edition | None, base_url: str, **options: Any) -> str:
+    """The feed as text in one of `FEED_TYPES` ('xml' for RSS, 'atom', 'json'); options as `edition_rss`."""
+    if kind == "json":
+        feed = edition_json_feed(edition, base_url, **options)
+        return json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if kind == "atom":
+        return edition_atom(edition, base_url, **options)
+    if kind == "xml":
+        return edition_rss(edition, base_url, **options)
+    raise ValueError(f"unknown feed kind {kind!r} (one of {', '.join(FEED_TYPES)})")
 
 
 def edition_rss(
@@ -123,33 +150,42 @@ def edition_rss(
     title: str = "essentiel",
     ui_language: str | None = None,
     links: PageLinks | None = None,
+    name: str = "",
+    self_path: Callable[[str], str] | None = None,
+    updated: Mapping[str, datetime] | None = None,
 ) -> str:
-    """The edition as an RSS 2.0 document (a valid empty channel when there is no edition)."""
+    """The edition as an RSS 2.0 document (a valid empty channel when there is no edition).
+
+    `name` titles a partial feed (a category, a dossier); `self_path(kind)` is its own path (default: the
+    edition's feed); `updated` (story id -> time) dates each item, else the edition's time is used.
+    """
     urls = _Urls(base_url, links)
     t = Translator(ui_language or (edition.language if edition else "fr"))
     ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    ET.SubElement(channel, "title").text = _feed_title(title, t)
+    ET.SubElement(channel, "title").text = _feed_title(title, t, name)
     ET.SubElement(channel, "link").text = urls(urls.links.home())
     ET.SubElement(channel, "description").text = t("heading")
     ET.SubElement(channel, "language").text = t.lang
     ET.SubElement(channel, "generator").text = "essentiel"
     if urls.base:
-        self_link = {"href": urls(urls.links.feed("xml")), "rel": "self", "type": "application/rss+xml"}
-        ET.SubElement(channel, f"{{{ATOM}}}link", self_link)
+        href = urls((self_path or urls.links.feed)("xml"))
+        ET.SubElement(
+            channel, f"{{{ATOM}}}link", {"href": href, "rel": "self", "type": "application/rss+xml"}
+        )
     if edition is not None:
         ET.SubElement(channel, "lastBuildDate").text = format_datetime(_utc(edition.created_at))
         for item in edition.stories:
-            _rss_item(channel, edition, item, articles or {}, urls, t)
+            _rss_item(channel, item, _item_time(edition, item, updated), articles or {}, urls, t)
     ET.indent(rss)
     return ET.tostring(rss, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def _rss_item(
     channel: ET.Element,
-    edition: Edition,
     item: RankedStory,
+    when: datetime,
     articles: Mapping[str, Article],
     urls: _Urls,
     t: Translator,
@@ -160,7 +196,7 @@ def _rss_item(
     ET.SubElement(node, "description").text = story_html(item, articles, urls, t)
     guid = ET.SubElement(node, "guid", {"isPermaLink": "false"})
     guid.text = story_guid(item)
-    ET.SubElement(node, "pubDate").text = format_datetime(_utc(edition.created_at))
+    ET.SubElement(node, "pubDate").text = format_datetime(when)
     for text, _label in item.entities:
         ET.SubElement(node, "category").text = text
 
@@ -173,29 +209,31 @@ def edition_json_feed(
     title: str = "essentiel",
     ui_language: str | None = None,
     links: PageLinks | None = None,
+    name: str = "",
+    self_path: Callable[[str], str] | None = None,
+    updated: Mapping[str, datetime] | None = None,
 ) -> dict[str, Any]:
     """The edition as a JSON Feed 1.1 object (no items when there is no edition)."""
     urls = _Urls(base_url, links)
     t = Translator(ui_language or (edition.language if edition else "fr"))
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
-        "title": _feed_title(title, t),
+        "title": _feed_title(title, t, name),
         "home_page_url": urls(urls.links.home()),
-        "feed_url": urls(urls.links.feed("json")),
+        "feed_url": urls((self_path or urls.links.feed)("json")),
         "description": t("heading"),
         "language": t.lang,
         "items": [],
     }
     if edition is None:
         return feed
-    published = _utc(edition.created_at).isoformat()
     for item in edition.stories:
-        feed["items"].append(_json_item(edition, item, articles or {}, urls, t, published))
+        when = _item_time(edition, item, updated).isoformat()
+        feed["items"].append(_json_item(item, articles or {}, urls, t, when))
     return feed
 
 
 def _json_item(
-    edition: Edition,
     item: RankedStory,
     articles: Mapping[str, Article],
     urls: _Urls,
@@ -210,6 +248,7 @@ def _json_item(
         "content_text": story_text(item, articles, urls),
         "summary": item.summary.text,
         "date_published": published,
+        "date_modified": published,
         "_essentiel": {
             "rank": item.rank,
             "outlets": list(item.outlets),
@@ -233,27 +272,32 @@ def edition_atom(
     title: str = "essentiel",
     ui_language: str | None = None,
     links: PageLinks | None = None,
+    name: str = "",
+    self_path: Callable[[str], str] | None = None,
+    updated: Mapping[str, datetime] | None = None,
 ) -> str:
     """The edition as an Atom 1.0 document: one entry per story, its id stable across editions."""
     urls = _Urls(base_url, links)
     t = Translator(ui_language or (edition.language if edition else "fr"))
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": t.lang})
-    updated = _utc(edition.created_at).isoformat() if edition else "1970-01-01T00:00:00+00:00"
-    ET.SubElement(feed, "title").text = _feed_title(title, t)
+    feed_updated = _utc(edition.created_at).isoformat() if edition else "1970-01-01T00:00:00+00:00"
+    ET.SubElement(feed, "title").text = _feed_title(title, t, name)
     ET.SubElement(feed, "subtitle").text = t("heading")
-    ET.SubElement(feed, "id").text = urls(urls.links.home()) or "essentiel:feed"
-    ET.SubElement(feed, "updated").text = updated
+    feed_id = urls(self_path("atom")) if self_path else urls(urls.links.home())  # a partial feed: its own URL
+    ET.SubElement(feed, "id").text = feed_id or "essentiel:feed"
+    ET.SubElement(feed, "updated").text = feed_updated
     ET.SubElement(feed, "generator").text = "essentiel"
     ET.SubElement(feed, "link", {"href": urls(urls.links.home()), "rel": "alternate"})
     if urls.base:
-        ET.SubElement(feed, "link", {"href": urls(urls.links.feed("atom")), "rel": "self"})
+        ET.SubElement(feed, "link", {"href": urls((self_path or urls.links.feed)("atom")), "rel": "self"})
     ET.SubElement(ET.SubElement(feed, "author"), "name").text = title
     for item in edition.stories if edition else ():
+        when = _item_time(edition, item, updated) if edition else _utc(datetime.now(UTC))
         entry = ET.SubElement(feed, "entry")
         ET.SubElement(entry, "title").text = item.summary.title or item.story.title
         ET.SubElement(entry, "id").text = story_guid(item)
         ET.SubElement(entry, "link", {"href": urls(urls.links.story(item.story.id))})
-        ET.SubElement(entry, "updated").text = updated
+        ET.SubElement(entry, "updated").text = when.isoformat()
         ET.SubElement(entry, "summary").text = item.summary.text
         content = ET.SubElement(entry, "content", {"type": "html"})
         content.text = story_html(item, articles or {}, urls, t)

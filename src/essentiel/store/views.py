@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..models import Article, RankedStory
+from ..topics import fold
 from .articles import ARTICLE_COLUMNS, _article, _fts_query
 from .db import Database, from_db_time, to_db_time
 from .stories import _ranked
@@ -53,14 +54,73 @@ class SourceHealth:
     articles_total: int
     articles_per_day: float
     extra: dict[str, Any] = field(default_factory=dict)  # health columns of later migrations, when present
+    daily: tuple[tuple[date, int], ...] = ()  # articles fetched on each of the last days, oldest first
 
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """What a search keeps: a language, a source (outlet domain or site name), a category key, a date range."""
+
     language: str | None = None
     outlet: str | None = None
     since: date | None = None
     until: date | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class StoryHit:
+    """A story found by the search: its newest edition snapshot."""
+
+    story_id: str
+    day: date
+    title: str
+    summary: str
+    languages: tuple[str, ...]
+    outlets: tuple[str, ...]
+    category: str | None
+    dossier: str | None
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A running subject followed across days: its label as the outlets write it and its URL key."""
+
+    label: str
+    slug: str
+    stories: int
+    first_day: date
+    last_day: date
+
+
+def slug(text: str) -> str:
+    """The URL key of a dossier or an entity: lower case, no accents, words joined by '-'.
+
+    'Guerre en Ukraine' and 'guerre en ukraine' share one key (the same dossier).
+    """
+    return "-".join(fold(text).split())
+
+
+def _conditions(filters: Sequence[tuple[str | None, str]]) -> tuple[list[str], list[str]]:
+    """The SQL conditions of the filters that are set, and their parameters: one value per '?' of its condition."""
+    where: list[str] = []
+    params: list[str] = []
+    for value, condition in filters:
+        if value:
+            where.append(condition)
+            params += [value] * condition.count("?")
+    return where, params
+
+
+def _newest_per_story(rows: Sequence[sqlite3.Row]) -> list[tuple[date, RankedStory]]:
+    """(day, story) of the first row of each story; rows come newest first."""
+    seen: set[str] = set()
+    found = []
+    for row in rows:
+        if row["story_id"] not in seen:
+            seen.add(row["story_id"])
+            found.append((date.fromisoformat(row["e_day"]), _ranked(row)))
+    return found
 
 
 class ViewsStore:
@@ -157,14 +217,7 @@ class ViewsStore:
             " ORDER BY e.day DESC, e.created_at DESC, e.id DESC",
             (name,),
         )
-        seen: set[str] = set()
-        found = []
-        for row in rows:
-            if row["story_id"] in seen:
-                continue
-            seen.add(row["story_id"])
-            found.append((date.fromisoformat(row["e_day"]), _ranked(row)))
-        return found[:limit]
+        return _newest_per_story(rows)[:limit]
 
     def entity_label(self, name: str) -> str | None:
         """The label recorded for an entity name (e.g. 'PER'), or None when no edition names it."""
@@ -180,6 +233,15 @@ class ViewsStore:
         base = {"id", "url", "name", "category", "language", "last_checked_at", "error_count", "last_error"}
         skip = base | {"kind", "country", "weight", "independent", "full_page", "etag", "last_modified"}
         since = to_db_time(now - timedelta(days=days))
+        first_day = (now - timedelta(days=days - 1)).date()
+        week = [first_day + timedelta(days=k) for k in range(days)]
+        per_day: dict[int, Counter[str]] = {}
+        for r in self.db.query(
+            "SELECT source_id, substr(fetched_at, 1, 10) AS d, COUNT(*) AS n FROM articles"
+            " WHERE fetched_at >= ? AND source_id IS NOT NULL GROUP BY source_id, d",
+            (first_day.isoformat(),),
+        ):
+            per_day.setdefault(r["source_id"], Counter())[r["d"]] = int(r["n"])
         counts = {
             r[0]: (int(r[1]), int(r[2]))
             for r in self.db.query(
@@ -210,51 +272,148 @@ class ViewsStore:
                     articles_total=total,
                     articles_per_day=round(recent / days, 1),
                     extra=extra,
+                    daily=tuple((d, per_day.get(row["id"], Counter())[d.isoformat()]) for d in week),
                 )
             )
         return result
 
+    def has_table(self, table: str) -> bool:
+        return bool(self.columns(table))
+
     def search(self, text: str, filters: SearchFilters | None = None, limit: int = 50) -> list[Article]:
-        """Full-text search over articles (FTS5), with optional language, outlet and date filters."""
+        """Full-text search over articles (FTS5), with optional language, source, category and date filters.
+
+        The category is the article's story's (its newest edition snapshot), or its source's own category.
+        """
         query = _fts_query(text)
         if not query:
             return []
-        filters = filters or SearchFilters()
-        where, params = ["articles_fts MATCH ?"], [query]
-        if filters.language:
-            where.append("a.language = ?")
-            params.append(filters.language)
-        if filters.outlet:
-            where.append("(a.outlet = ? OR a.site_name = ?)")
-            params += [filters.outlet, filters.outlet]
-        if filters.since:
-            where.append("COALESCE(a.published, a.fetched_at) >= ?")
-            params.append(filters.since.isoformat())
-        if filters.until:
-            where.append("COALESCE(a.published, a.fetched_at) < ?")
-            params.append((filters.until + timedelta(days=1)).isoformat())
+        f = filters or SearchFilters()
+        category = "a.source_id IN (SELECT id FROM sources WHERE lower(category) = lower(?))"
+        if self.has_table("story_search"):  # the article's story's category, or its source's
+            category = (
+                "(EXISTS (SELECT 1 FROM story_articles sa JOIN story_search ss ON ss.story_id = sa.story_id"
+                f" WHERE sa.article_id = a.id AND ss.category = ?) OR {category})"
+            )
+        where, params = _conditions(
+            [
+                (query, "articles_fts MATCH ?"),
+                (f.language, "a.language = ?"),
+                (f.outlet, "(a.outlet = ? OR a.site_name = ?)"),
+                (f.since.isoformat() if f.since else None, "COALESCE(a.published, a.fetched_at) >= ?"),
+                (
+                    (f.until + timedelta(days=1)).isoformat() if f.until else None,
+                    "COALESCE(a.published, a.fetched_at) < ?",
+                ),
+                (f.category, category),
+            ]
+        )
         sql = (
             f"SELECT {_A_COLUMNS} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
             f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
         )
+        return [_article(r) for r in self._fts_rows(text, sql, (*params, limit))]
+
+    def _fts_rows(self, text: str, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
         try:
-            rows = self.db.query(sql, (*params, limit))
+            return self.db.query(sql, params)
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse finds nothing
             log.info("search failed q=%r error=%s", text, exc)
             return []
-        return [_article(r) for r in rows]
+
+    def search_stories(
+        self, text: str, filters: SearchFilters | None = None, limit: int = 20
+    ) -> list[StoryHit]:
+        """Full-text search over the stories of the editions (title, essentiel, key entities, dossier).
+
+        Filters: a language or a source among the story's, its category, the day of its newest edition.
+        Empty on a store without the stories' index (migration 0008).
+        """
+        query = _fts_query(text)
+        if not query or not self.has_table("story_search"):
+            return []
+        f = filters or SearchFilters()
+        where, params = _conditions(
+            [
+                (query, "stories_fts MATCH ?"),
+                (f.language, "EXISTS (SELECT 1 FROM json_each(s.languages) WHERE value = ?)"),
+                (f.outlet, "EXISTS (SELECT 1 FROM json_each(s.outlets) WHERE value = ?)"),
+                (f.category, "s.category = ?"),
+                (f.since.isoformat() if f.since else None, "s.day >= ?"),
+                (f.until.isoformat() if f.until else None, "s.day <= ?"),
+            ]
+        )
+        sql = (
+            "SELECT s.* FROM stories_fts JOIN story_search s ON s.id = stories_fts.rowid"
+            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
+        )
+        return [
+            StoryHit(
+                story_id=r["story_id"],
+                day=date.fromisoformat(r["day"]),
+                title=r["title"],
+                summary=r["summary"],
+                languages=tuple(json.loads(r["languages"])),
+                outlets=tuple(json.loads(r["outlets"])),
+                category=r["category"],
+                dossier=r["dossier"],
+            )
+            for r in self._fts_rows(text, sql, (*params, limit))
+        ]
 
     def facets(self, editions: int = 60) -> dict[str, list[str]]:
-        """The languages and outlets of the stories of the latest editions, for the search filters.
+        """The languages, outlets and categories of the stories of the latest editions, for the search filters.
 
         Read from the edition snapshots rather than from every article, so it stays cheap on a large store.
         """
-        values: dict[str, set[str]] = {"languages": set(), "outlets": set()}
+        values: dict[str, set[str]] = {"languages": set(), "outlets": set(), "categories": set()}
         for row in self.db.query(
-            "SELECT es.languages, es.outlets FROM edition_stories es"
+            "SELECT es.languages, es.outlets, es.category FROM edition_stories es"
             " WHERE es.edition_id IN (SELECT id FROM editions ORDER BY day DESC, created_at DESC LIMIT ?)",
             (editions,),
         ):
             values["languages"].update(json.loads(row["languages"]))
             values["outlets"].update(json.loads(row["outlets"]))
+            values["categories"].add(row["category"] or "")
         return {key: sorted(v for v in found if v) for key, found in values.items()}
+
+    def dossiers(self) -> list[Dossier]:
+        """Every dossier of the editions (stories grouped by their dossier key), the most recent first."""
+        rows = self.db.query(
+            "SELECT es.dossier, es.story_id, e.day FROM edition_stories es JOIN editions e ON e.id = es.edition_id"
+            " WHERE es.dossier IS NOT NULL AND es.dossier != '' ORDER BY e.day DESC, e.created_at DESC"
+        )
+        labels: dict[str, str] = {}
+        stories: dict[str, set[str]] = {}
+        days: dict[str, list[date]] = {}
+        for row in rows:
+            key = slug(row["dossier"])
+            if not key:
+                continue
+            labels.setdefault(key, row["dossier"])  # the newest spelling
+            stories.setdefault(key, set()).add(row["story_id"])
+            days.setdefault(key, []).append(date.fromisoformat(row["day"]))
+        found = [Dossier(labels[k], k, len(stories[k]), min(days[k]), max(days[k])) for k in labels]
+        return sorted(found, key=lambda d: (-d.last_day.toordinal(), -d.stories, d.slug))
+
+    def dossier_stories(
+        self, key: str, limit: int = 200
+    ) -> tuple[str, list[tuple[date, RankedStory]]] | None:
+        """A dossier's label and its stories (newest snapshot each, newest day first), or None if unknown."""
+        spellings = [
+            r[0]
+            for r in self.db.query(
+                "SELECT DISTINCT dossier FROM edition_stories WHERE dossier IS NOT NULL AND dossier != ''"
+            )
+            if slug(r[0]) == key
+        ]
+        if not key or not spellings:
+            return None
+        rows = self.db.query_in(
+            "SELECT es.*, e.day AS e_day FROM edition_stories es JOIN editions e ON e.id = es.edition_id"
+            " WHERE es.dossier IN ({marks}) ORDER BY e.day DESC, e.created_at DESC, e.id DESC",
+            spellings,
+        )
+        found = _newest_per_story(rows)[:limit]  # one chunk: a dossier has few spellings
+        label = (found[0][1].dossier or spellings[0]) if found else spellings[0]
+        return label, found

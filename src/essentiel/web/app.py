@@ -17,26 +17,28 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..config import Config
 from ..errors import StoreError
-from ..models import Article, Edition
-from ..publish.feeds import category_filter, edition_atom, edition_json_feed, edition_rss
+from ..publish.feeds import FEED_TYPES, render_feed
 from ..store import Store, open_store
-from ..store.views import SearchFilters
 from .admin import Admin
-from .api import Api
+from .api import Api, search_params
 from .auth import Auth
 from .context import (
     archive_context,
     article_context,
+    dossier_context,
+    dossiers_context,
     edition_context,
     edition_context_empty,
     entity_context,
+    feed_context,
     search_context,
+    search_context_empty,
     sentence_article_ids,
     sources_context,
     story_context,
@@ -70,7 +72,7 @@ SECURITY_HEADERS = {
 T = TypeVar("T")
 
 
-def _day_param(text: str) -> date | None:
+def _day_param(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
@@ -189,54 +191,39 @@ class Site:
         empty: dict[str, Any] = {"sources": []}
         return self.page(request, "sources.html", **self.read(sources_context, empty))
 
+    def dossiers(self, request: Request) -> Response:
+        empty: dict[str, Any] = {"dossiers": []}
+        return self.page(request, "dossiers.html", **self.read(dossiers_context, empty))
+
+    def dossier(self, request: Request) -> Response:
+        key = request.path_params["key"][:200]
+        return self._found(request, "dossier.html", self.read(lambda s: dossier_context(s, key), None))
+
     def search(self, request: Request) -> Response:
-        params = request.query_params
-        q = params.get("q", "").strip()[:200]
-        filters = SearchFilters(
-            language=params.get("language") or None,
-            outlet=params.get("outlet") or None,
-            since=_day_param(params.get("since", "")),
-            until=_day_param(params.get("until", "")),
-        )
-        empty: dict[str, Any] = {
-            "q": q,
-            "results": [],
-            "filters": filters,
-            "facets": {"languages": [], "outlets": []},
-        }
-        return self.page(request, "search.html", **self.read(lambda s: search_context(s, q, filters), empty))
-
-    def _feed_data(self) -> tuple[Edition | None, dict[str, Article], dict[str, str]]:
-        def load(store: Store) -> tuple[Edition | None, dict[str, Article], dict[str, str]]:
-            edition = store.latest_edition()
-            if edition is None:
-                return None, {}, {}
-            articles = {a.id: a for a in store.get_articles(sentence_article_ids(edition.stories))}
-            return edition, articles, store.story_categories(edition.stories)
-
-        nothing: tuple[Edition | None, dict[str, Article], dict[str, str]] = (None, {}, {})
-        return self.read(load, nothing)
+        q, filters = search_params(request, _day_param)
+        context = self.read(lambda s: search_context(s, q, filters), search_context_empty(q, filters))
+        return self.page(request, "search.html", **context)
 
     def feed(self, request: Request) -> Response:
+        """The latest edition's feed, or a category's or a dossier's, as RSS, Atom or JSON Feed."""
         kind = request.path_params.get("kind", "xml")
-        if kind not in {"xml", "json", "atom"}:
+        if kind not in FEED_TYPES:
             raise HTTPException(404)
-        edition, articles, categories = self._feed_data()
-        category = request.path_params.get("category")
-        if category is not None:
-            edition = category_filter(edition, categories, category, key=file_name)
-            if edition is None:
-                raise HTTPException(404)
-        base = str(request.base_url).rstrip("/")
-        options: dict[str, Any] = {"articles": articles, "title": self.title}
-        if kind == "json":
-            feed = edition_json_feed(edition, base, **options)
-            return JSONResponse(feed, media_type="application/feed+json")
-        if kind == "atom":
-            return Response(edition_atom(edition, base, **options), media_type="application/atom+xml")
-        return Response(
-            edition_rss(edition, base, **options), media_type="application/rss+xml; charset=utf-8"
-        )
+        scope = "edition"
+        key = request.path_params.get("category") or request.path_params.get("dossier") or ""
+        links = Links(root=str(request.scope.get("root_path") or "").rstrip("/") + "/")
+        self_path: Callable[[str], str] = links.feed
+        if "category" in request.path_params:
+            scope, self_path = "category", lambda k: links.category_feed(key, k)
+        elif "dossier" in request.path_params:
+            scope, self_path = "dossier", lambda k: links.dossier_feed(key, k)
+        nothing: dict[str, Any] = {"edition": None, "articles": {}, "name": "", "updated": {}}
+        found = self.read(lambda s: feed_context(s, scope, key), nothing if scope == "edition" else None)
+        if found is None:
+            raise HTTPException(404)
+        base = f"{request.url.scheme}://{request.url.netloc}"
+        body = render_feed(kind, base_url=base, title=self.title, links=links, self_path=self_path, **found)
+        return Response(body, media_type=FEED_TYPES[kind], headers=SECURITY_HEADERS)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.page(request, "error.html", status=404)
@@ -252,8 +239,11 @@ class Site:
             ("/archive", self.archive, "archive"),
             ("/sources", self.sources, "sources"),
             ("/search", self.search, "search"),
+            ("/dossiers", self.dossiers, "dossiers"),
+            ("/dossier/{key}", self.dossier, "dossier"),
             ("/feed.{kind:str}", self.feed, "feed"),
-            ("/feeds/category/{category}.xml", self.feed, "category_feed"),
+            ("/feeds/category/{category}.{kind}", self.feed, "category_feed"),
+            ("/feeds/dossier/{dossier}.{kind}", self.feed, "dossier_feed"),
         ]
         routes: list[BaseRoute] = [Route(path, self.reader(fn), name=name) for path, fn, name in pages]
         routes += [*ops_routes(self), *Api(self).routes(), *self.admin.routes()]  # ops: /healthz, /metrics

@@ -1,212 +1,69 @@
-"""Every UI string of the web app and the static site, in French and English, and locale-aware formatting.
+"""The UI strings of the web app, the static site, the feeds and the e-mail: gettext catalogues read with Babel.
 
-No gettext, no locale module (its output depends on the machine): plain dictionaries, so the output is the
-same everywhere. French is the reference; a key missing from another language falls back to French.
+The catalogues are `locale/<lang>/LC_MESSAGES/messages.po`, one per UI language; they are compiled in memory
+when first used (Babel's `read_po` and `write_mo`), so no binary `.mo` file is kept in the tree. Message ids
+are symbolic keys (`heading`, `outlets_one`/`outlets_other`...); plurals follow each catalogue's
+`Plural-Forms`. French is the reference: a key missing from another catalogue falls back to French. Dates,
+month and weekday names, decimals and language names come from Babel's CLDR data, never from the machine's
+locale, so the output is the same everywhere.
+
+Adding a language: copy `locale/en/LC_MESSAGES/messages.po` to `locale/<code>/LC_MESSAGES/messages.po`, set
+its `Language` and `Plural-Forms` headers, translate every `msgstr` (each English entry carries the French
+text as a `#.` comment). The language is then offered (`LANGUAGES` lists the catalogues found).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from .strings import MORE_STRINGS
+from babel import Locale
+from babel.dates import format_date, get_day_names
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from ..topics import CATEGORIES
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("fr", "en")
+LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "fr"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "fr": {
-        "heading": "Les nouvelles les plus importantes de la journée",
-        "skip": "Aller au contenu",
-        "search": "Rechercher",
-        "search_placeholder": "Rechercher dans les articles…",
-        "search_title": "Recherche",
-        "search_results": "Résultats pour «\u00a0{q}\u00a0»",
-        "search_none": "Aucun article ne correspond à «\u00a0{q}\u00a0».",
-        "search_hint": "Cherchez un mot, un nom, un lieu\u00a0: les accents sont facultatifs.",
-        "switch_language": "English",
-        "switch_language_label": "Read in English",
-        "empty_title": "Pas encore d’édition",
-        "empty_text": "Aucune édition n’a encore été construite. Récupérez des articles puis construisez "
-        "l’édition du jour\u00a0:",
-        "empty_or": "ou, pour tout faire d’un coup\u00a0:",
-        "editions": "Éditions précédentes",
-        "updated": "Mise à jour\u00a0: {when}",
-        "stories_count_one": "{n} sujet",
-        "stories_count_other": "{n} sujets",
-        "outlets_one": "{n} média",
-        "outlets_other": "{n} médias",
-        "articles_one": "{n} article",
-        "articles_other": "{n} articles",
-        "languages_one": "{n} langue",
-        "languages_other": "{n} langues",
-        "rank": "n° {n}",
-        "essentiel": "L’essentiel",
-        "why": "Pourquoi ce classement",
-        "why_outlets": "couvert par {outlets}",
-        "why_languages": "en {languages}",
-        "why_hours": "il y a environ {n}\u00a0h",
-        "why_days": "il y a environ {n}\u00a0jours",
-        "independent_outlets_one": "{n} média indépendant",
-        "independent_outlets_other": "{n} médias indépendants",
-        "factor": "Critère",
-        "factor_value": "Valeur",
-        "factor_points": "Points",
-        "factors_caption": "Le score est la somme des points de chaque critère.",
-        "factor_outlets": "médias indépendants",
-        "factor_articles": "articles",
-        "factor_languages": "langues",
-        "factor_recency": "fraîcheur",
-        "factor_authority": "poids des sources",
-        "factor_entities": "acteurs communs",
-        "score": "Score",
-        "entities": "Personnes, lieux, organisations",
-        "coverage": "Toute la couverture",
-        "original": "Article original",
-        "read_original": "Lire l’article original sur {site}",
-        "read_here": "Lire ici",
-        "by": "Par {authors}",
-        "and": "et",
-        "published": "Publié le {when}",
-        "language": "Langue\u00a0: {language}",
-        "full_story": "Voir toute la couverture de ce sujet",
-        "back_edition": "Retour à l’édition du {day}",
-        "story_rank": "{rank} dans l’édition du {day}",
-        "not_in_edition": "Ce sujet ne figure dans aucune édition récente.",
-        "not_found_title": "Page introuvable",
-        "not_found_text": "Cette page n’existe pas, ou plus. L’édition du jour vous attend sur la page d’accueil.",
-        "home": "Accueil",
-        "feeds": "Flux\u00a0:",
-        "original_of": "Article original\u00a0: {title}",
-        "why_label": "Pourquoi ce classement\u00a0:",
-        "footer": "Composé par essentiel, à partir des sources que vous avez choisies.",
-        "at": "{day} à {time}",
-        "entity_person": "personne",
-        "entity_place": "lieu",
-        "entity_org": "organisation",
-        "entity_other": "autre",
-    },
-    "en": {
-        "heading": "The day's most important news",
-        "skip": "Skip to content",
-        "search": "Search",
-        "search_placeholder": "Search articles…",
-        "search_title": "Search",
-        "search_results": "Results for “{q}”",
-        "search_none": "No article matches “{q}”.",
-        "search_hint": "Search for a word, a name, a place: accents are optional.",
-        "switch_language": "Français",
-        "switch_language_label": "Lire en français",
-        "empty_title": "No edition yet",
-        "empty_text": "No edition has been built yet. Fetch some articles, then build today's edition:",
-        "empty_or": "or, to do everything at once:",
-        "editions": "Previous editions",
-        "updated": "Updated: {when}",
-        "stories_count_one": "{n} story",
-        "stories_count_other": "{n} stories",
-        "outlets_one": "{n} outlet",
-        "outlets_other": "{n} outlets",
-        "articles_one": "{n} article",
-        "articles_other": "{n} articles",
-        "languages_one": "{n} language",
-        "languages_other": "{n} languages",
-        "rank": "No. {n}",
-        "essentiel": "The essentials",
-        "why": "Why this rank",
-        "why_outlets": "covered by {outlets}",
-        "why_languages": "in {languages}",
-        "why_hours": "about {n} h ago",
-        "why_days": "about {n} days ago",
-        "independent_outlets_one": "{n} independent outlet",
-        "independent_outlets_other": "{n} independent outlets",
-        "factor": "Factor",
-        "factor_value": "Value",
-        "factor_points": "Points",
-        "factors_caption": "The score is the sum of the points of every factor.",
-        "factor_outlets": "independent outlets",
-        "factor_articles": "articles",
-        "factor_languages": "languages",
-        "factor_recency": "recency",
-        "factor_authority": "source weight",
-        "factor_entities": "shared entities",
-        "score": "Score",
-        "entities": "People, places, organisations",
-        "coverage": "Full coverage",
-        "original": "Original article",
-        "read_original": "Read the original article on {site}",
-        "read_here": "Read here",
-        "by": "By {authors}",
-        "and": "and",
-        "published": "Published {when}",
-        "language": "Language: {language}",
-        "full_story": "See the full coverage of this story",
-        "back_edition": "Back to the edition of {day}",
-        "story_rank": "{rank} in the edition of {day}",
-        "not_in_edition": "This story is not part of any recent edition.",
-        "not_found_title": "Page not found",
-        "not_found_text": "This page does not exist, or no longer does. Today's edition is on the home page.",
-        "home": "Home",
-        "feeds": "Feeds:",
-        "original_of": "Original article: {title}",
-        "why_label": "Why this rank:",
-        "footer": "Composed by essentiel, from the sources you chose.",
-        "at": "{day} at {time}",
-        "entity_person": "person",
-        "entity_place": "place",
-        "entity_org": "organisation",
-        "entity_other": "other",
-    },
-}
 
-for _lang, _extra in MORE_STRINGS.items():
-    STRINGS[_lang].update(_extra)
+def _catalogue_languages() -> tuple[str, ...]:
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
 
-_WEEKDAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-_LANGUAGE_NAMES = {
-    "fr": {"fr": "français", "en": "anglais", "de": "allemand", "es": "espagnol", "it": "italien",
-           "pt": "portugais", "nl": "néerlandais", "ar": "arabe", "ru": "russe", "uk": "ukrainien",
-           "zh": "chinois", "ja": "japonais", "pl": "polonais"},
-    "en": {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian",
-           "pt": "Portuguese", "nl": "Dutch", "ar": "Arabic", "ru": "Russian", "uk": "Ukrainian",
-           "zh": "Chinese", "ja": "Japanese", "pl": "Polish"},
-}  # fmt: skip
+
+LANGUAGES = _catalogue_languages()  # ("fr", "en", ...): French first
+
+
+@cache
+def catalogue(lang: str) -> tuple[Translations, frozenset[str]]:
+    """The compiled catalogue of a UI language (read once per process) and its singular keys.
+
+    Every catalogue but French falls back to French for the keys it lacks.
+    """
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        po = read_po(fh, locale=lang, domain="messages")
+    buffer = io.BytesIO()
+    write_mo(buffer, po, use_fuzzy=False)
+    buffer.seek(0)
+    translations = Translations(buffer, domain="messages")
+    if lang != DEFAULT_LANGUAGE:
+        translations.add_fallback(catalogue(DEFAULT_LANGUAGE)[0])
+    keys = frozenset(m.id for m in po if isinstance(m.id, str) and m.id)
+    return translations, keys | (catalogue(DEFAULT_LANGUAGE)[1] if lang != DEFAULT_LANGUAGE else frozenset())
+
+
 _ENTITY_KINDS = {
     "PER": "person",
     "PERSON": "person",
@@ -270,30 +127,31 @@ class Translator:
 
     def __init__(self, lang: str) -> None:
         self.lang = supported(lang) or DEFAULT_LANGUAGE
-        self.strings = STRINGS[self.lang]
+        self.translations, self.strings = catalogue(self.lang)  # `strings`: the keys it knows
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self.strings.get(key) or STRINGS[DEFAULT_LANGUAGE].get(key)
-        if text is None:
+        text = self.translations.gettext(key)
+        if key not in self.strings:
             log.warning("missing UI string key=%s lang=%s", key, self.lang)
             return key
         return text.format(**values) if values else text
 
+    def has(self, key: str) -> bool:
+        return key in self.strings
+
     def plural(self, key: str, n: int) -> str:
-        # French uses the singular for 0 and 1, English only for 1.
-        one = n in (0, 1) if self.lang == "fr" else n == 1
-        return self(f"{key}_{'one' if one else 'other'}", n=n)
+        """`key_one` or `key_other` as the catalogue's Plural-Forms choose for n ('0 média', '0 outlets')."""
+        return self.translations.ngettext(f"{key}_one", f"{key}_other", n).format(n=n)
 
     def date(self, day: date | datetime | None) -> str:
-        """'mercredi 25 novembre 2026' / 'Wednesday, November 25, 2026'."""
+        """'mercredi 25 novembre 2026' / 'Wednesday, November 25, 2026' (CLDR's full date, no time zone)."""
         if day is None:
             return ""
-        weekday = _WEEKDAYS[self.lang][day.weekday()]
-        month = _MONTHS[self.lang][day.month - 1]
-        if self.lang == "fr":
-            number = "1er" if day.day == 1 else str(day.day)
-            return f"{weekday} {number} {month} {day.year}"
-        return f"{weekday}, {month} {day.day}, {day.year}"
+        day = day.date() if isinstance(day, datetime) else day
+        text = format_date(day, format="full", locale=self.lang)
+        if self.lang == "fr" and day.day == 1:  # the French ordinal: « 1er novembre »
+            text = text.replace(" 1 ", " 1er ", 1)
+        return text
 
     def datetime(self, when: datetime | None) -> str:
         """A date and a time in UTC: 'mercredi 25 novembre 2026 à 14:05 UTC'."""
@@ -306,21 +164,29 @@ class Translator:
 
     def month(self, year: int, month: int) -> str:
         """'novembre 2026' / 'November 2026'."""
-        return f"{_MONTHS[self.lang][month - 1]} {year}"
+        return format_date(date(year, month, 1), format="LLLL y", locale=self.lang)
 
     def weekdays_short(self) -> list[str]:
         """Monday first: 'lu', 'ma'... / 'Mo', 'Tu'..."""
-        return [name[:2] for name in _WEEKDAYS[self.lang]]
+        names = get_day_names("short", context="stand-alone", locale=self.lang)
+        return [str(names[i]) for i in range(7)]
 
     def number(self, value: float) -> str:
         """A decimal with two digits: '0,75' in French, '0.75' in English."""
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if self.lang == "fr" else text
+        return format_decimal(value, format="0.00", locale=self.lang)
 
     def language_name(self, code: str | None) -> str:
+        """'anglais' / 'English' for 'en' (CLDR names); the code itself when CLDR has none."""
         if not code:
             return ""
-        return _LANGUAGE_NAMES[self.lang].get(code.lower(), code)
+        return str(Locale.parse(self.lang).languages.get(code.lower().split("-")[0], code))
+
+    def category(self, key: str | None) -> str:
+        """A category's name in the UI language ('monde' -> 'Monde' / 'World'); other names unchanged."""
+        if not key:
+            return ""
+        names = CATEGORIES.get(key)
+        return names.get(self.lang, names["en"]) if names else key
 
     def join(self, items: list[str]) -> str:
         """'a, b et c' / 'a, b and c'."""
@@ -368,7 +234,7 @@ class Translator:
                 shown = (
                     self.number(value) if isinstance(value, float) else "" if value is None else str(value)
                 )
-                label = self(f"factor_{key}") if f"factor_{key}" in self.strings else key.replace("_", " ")
+                label = self(f"factor_{key}") if self.has(f"factor_{key}") else key.replace("_", " ")
                 rows.append((float(entry["contribution"]), label, shown))
         rows.sort(key=lambda row: (-row[0], row[1]))
         return [(label, shown, self.number(points)) for points, label, shown in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -14,6 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..models import Article
+from ..store.views import slug
 from .i18n import Translator, entity_kind
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,10 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass(frozen=True)
 class Links:
-    """Where pages are: served (`/story/<id>`) or written as files relative to the current page (`../story/<id>.html`)."""
+    """Where pages are: served (`/story/<id>`) or written as files relative to the current page (`../story/<id>.html`).
+
+    A page the static site does not have (search, sources, admin) is None there.
+    """
 
     root: str = "/"
     static_site: bool = False
@@ -33,6 +38,9 @@ class Links:
         if self.static_site:
             return f"{self.root}{folder}/{file_name(name)}.html"
         return f"{self.root}{folder}/{quote(name, safe='')}"
+
+    def _index(self, name: str) -> str:
+        return f"{self.root}{name}.html" if self.static_site else f"{self.root}{name}"
 
     def home(self) -> str:
         return f"{self.root}index.html" if self.static_site else self.root
@@ -46,13 +54,19 @@ class Links:
     def article(self, article_id: str) -> str:
         return self._page("article", article_id)
 
-    def entity(self, name: str) -> str | None:
-        """An entity's page, or None in a static site (it has none)."""
-        return None if self.static_site else self._page("entity", name)
+    def entity(self, name: str) -> str:
+        """An entity's page: by name when served (any case), by its key (`slug`) as a file."""
+        return self._page("entity", slug(name) or "_") if self.static_site else self._page("entity", name)
 
-    def archive(self) -> str | None:
-        """The archive, or None in a static site (its edition pages link to each other)."""
-        return None if self.static_site else f"{self.root}archive"
+    def dossier(self, key: str) -> str:
+        """A dossier's page, by its key (`essentiel.store.views.slug` of its label)."""
+        return self._page("dossier", key)
+
+    def dossiers(self) -> str:
+        return self._index("dossiers")
+
+    def archive(self) -> str:
+        return self._index("archive")
 
     def admin(self) -> str | None:
         return None if self.static_site else f"{self.root}admin"
@@ -63,8 +77,11 @@ class Links:
     def feed(self, kind: str) -> str:
         return f"{self.root}feed.{kind}"
 
-    def category_feed(self, category: str) -> str:
-        return f"{self.root}feeds/category/{file_name(category)}.xml"
+    def category_feed(self, category: str, kind: str = "xml") -> str:
+        return f"{self.root}feeds/category/{file_name(category)}.{kind}"
+
+    def dossier_feed(self, key: str, kind: str = "xml") -> str:
+        return f"{self.root}feeds/dossier/{file_name(key)}.{kind}"
 
     @property
     def search(self) -> str | None:
@@ -76,6 +93,10 @@ class Links:
         """The sources' health page, or None in a static site."""
         return None if self.static_site else f"{self.root}sources"
 
+    @property
+    def api(self) -> str | None:
+        return None if self.static_site else f"{self.root}api/openapi.json"
+
 
 def file_name(key: str) -> str:
     """A file-system and URL safe name for an id (ids are usually hex already, then unchanged)."""
@@ -85,6 +106,15 @@ def file_name(key: str) -> str:
 def paragraphs(text: str) -> list[str]:
     """Plain article text as paragraphs: one per non-empty line."""
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """Counts as a line of bar characters scaled to the largest ('▁▁█▄'); empty counts give the lowest bar."""
+    top = max(counts, default=0)
+    return "".join(SPARKS[round(n / top * (len(SPARKS) - 1)) if top else 0] for n in counts)
 
 
 def outlet_name(article: Article) -> str:
@@ -107,7 +137,11 @@ def template_env() -> Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(
-        entity_kind=entity_kind, outlet_name=outlet_name, paragraphs=paragraphs, optional=optional
+        entity_kind=entity_kind,
+        outlet_name=outlet_name,
+        paragraphs=paragraphs,
+        optional=optional,
+        sparkline=sparkline,
     )
     return env
 

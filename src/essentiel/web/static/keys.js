@@ -15,7 +15,7 @@
     list.forEach(function (item) { item.classList.remove("is-current"); });
     var item = list[index];
     item.classList.add("is-current");
-    var link = item.querySelector("h2 a");
+    var link = item.querySelector("h2 a, h3 a");
     if (link) { link.focus({ preventScroll: true }); }
     item.scrollIntoView({ block: "nearest" });
   }
