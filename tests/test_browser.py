@@ -168,3 +168,109 @@ def test_admin_refuses_anonymous_requests_and_forms_without_csrf(browser: Any, b
     page.click("form[action$='sources/add'] button")
     page.wait_for_url("**/admin?done=*")
     assert "https://y.example/feed" in page.inner_text(".admin-sources")
+
+
+@pytest.fixture(scope="module")
+def coverage_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The store of test_web_coverage (copies, a dossier over two days, categories), served by uvicorn."""
+    import uvicorn
+
+    from test_web_coverage import build_store as coverage_store
+
+    db = coverage_store(tmp_path_factory.mktemp("coverage") / "c.db")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_copies_dossier_and_search_pages_work_by_keyboard(browser: Any, coverage_url: str) -> None:
+    watched = Watched(browser, locale="fr-FR")
+    page = watched.page
+    page.goto(f"{coverage_url}/story/s-front")
+    copies = page.locator("details.copies")
+    assert copies.count() == 1 and not copies.locator("ul").is_visible()  # folded
+    page.focus("details.copies summary")
+    page.keyboard.press("Enter")  # a disclosure opens from the keyboard
+    assert copies.locator("ul").is_visible()
+    assert copies.locator("li").count() == 2
+    page.click("p.dossier a")
+    page.wait_for_url("**/dossier/guerre-en-ukraine")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.textContent") == "Kiev réclame des défenses antiaériennes"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/story/s-kiev")
+    page.goto(f"{coverage_url}/search?q=kharkiv&category=monde")
+    assert page.locator("#found-stories ~ ol > li, .story-results > li").count() == 1
+    page.keyboard.press("j")  # the story first, then the articles
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "/story/s-front"
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.getAttribute('href')").startswith("/article/")
+    for path in ("/dossiers", "/archive", "/sources", "/?lang=en"):
+        assert page.goto(f"{coverage_url}{path}").status == 200
+    assert watched.problems == []
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    values = css[css.index("(") + 1 : css.index(")")].split(",")
+    return tuple(float(v) for v in values[:3])
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_light_and_dark_themes_keep_contrast(browser: Any, coverage_url: str, scheme: str) -> None:
+    watched = Watched(browser, color_scheme=scheme)
+    page = watched.page
+    page.goto(f"{coverage_url}/story/s-front")
+    colors = page.evaluate(
+        """() => {
+        const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return {bg: css('body', 'backgroundColor'), fg: css('body', 'color'), muted: css('.coverage-line', 'color'),
+                link: css('.coverage a', 'color')};
+    }"""
+    )
+    background = _rgb(colors["bg"])
+    assert (sum(background) / 3 < 60) == (scheme == "dark")  # the theme follows the system
+    assert _contrast(_rgb(colors["fg"]), background) >= 7  # WCAG AAA for the text
+    assert _contrast(_rgb(colors["muted"]), background) >= 4.5  # AA for the small grey text
+    assert _contrast(_rgb(colors["link"]), background) >= 4.5
+    assert watched.problems == []
+
+
+def test_phone_layout_has_no_sideways_scroll(browser: Any, coverage_url: str, base_url: str) -> None:
+    watched = Watched(browser, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = watched.page
+    for url in (
+        f"{base_url}/",
+        f"{base_url}/story/s-pensions",
+        f"{coverage_url}/story/s-front",
+        f"{coverage_url}/search?q=kharkiv",
+        f"{coverage_url}/sources",
+        f"{coverage_url}/archive",
+        f"{coverage_url}/dossier/guerre-en-ukraine",
+    ):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
+        size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 16, url  # readable without zooming
+    assert watched.problems == []

@@ -214,6 +214,11 @@ def test_category_and_dossier_feeds_in_every_format(client: Client) -> None:
         assert client.get(f"/feeds/category/monde.{kind}").status_code == 200
         assert client.get(f"/feeds/dossier/inconnu.{kind}").status_code == 404
     assert client.get("/feeds/dossier/guerre-en-ukraine.pdf").status_code == 404
+    today = client.get("/").text
+    assert (
+        '<a href="/feeds/category/economie.xml"' in today and '<a href="/feeds/category/monde.xml"' in today
+    )
+    assert "/feeds/category/" not in client.get("/edition/2026-11-24").text  # only the latest edition's
     items = _rss_items(client.get("/feeds/dossier/guerre-en-ukraine.xml").text)
     assert items == [
         ("essentiel:story:s-front", "Kharkiv tient face à l’offensive russe"),

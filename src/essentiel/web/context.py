@@ -33,17 +33,27 @@ def edition_context(store: Store, edition: Edition | None, days: list[date]) -> 
         return edition_context_empty()
     articles = {a.id: a for a in store.get_articles(sentence_article_ids(edition.stories))}
     story_ids = [item.story.id for item in edition.stories]
+    categories = store.story_categories(edition.stories)
     return {
         "edition": edition,
         "articles": articles,
         "days": days,
         "first_seen": store.story_first_seen(story_ids),
-        "categories": store.story_categories(edition.stories),
+        "categories": categories,
+        # the latest edition links to its categories' feeds (they follow the latest edition)
+        "feed_categories": sorted(set(categories.values())) if edition.day in store.edition_days(1) else [],
     }
 
 
 def edition_context_empty() -> dict[str, Any]:
-    return {"edition": None, "articles": {}, "days": [], "first_seen": {}, "categories": {}}
+    return {
+        "edition": None,
+        "articles": {},
+        "days": [],
+        "first_seen": {},
+        "categories": {},
+        "feed_categories": [],
+    }
 
 
 def group_by_outlet(articles: Iterable[Article]) -> list[tuple[str, list[Article]]]:
