@@ -9,6 +9,7 @@ import importlib.util
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -48,13 +49,11 @@ def hostile_store(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread: its base URL."""
     import uvicorn
 
-    folder = tmp_path_factory.mktemp("browser")
-    env = {"ESSENTIEL_GENERAL_DATABASE": str(folder / "t.db"), "ESSENTIEL_WEB_ADMIN_TOKEN": TOKEN}
-    app = create_app(hostile_store(folder / "t.db"), config=load_config(None, env=env))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -66,6 +65,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("browser")
+    env = {"ESSENTIEL_GENERAL_DATABASE": str(folder / "t.db"), "ESSENTIEL_WEB_ADMIN_TOKEN": TOKEN}
+    app = create_app(hostile_store(folder / "t.db"), config=load_config(None, env=env))
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -173,22 +181,10 @@ def test_admin_refuses_anonymous_requests_and_forms_without_csrf(browser: Any, b
 @pytest.fixture(scope="module")
 def coverage_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The store of test_web_coverage (copies, a dossier over two days, categories), served by uvicorn."""
-    import uvicorn
-
     from test_web_coverage import build_store as coverage_store
 
-    db = coverage_store(tmp_path_factory.mktemp("coverage") / "c.db")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(coverage_store(tmp_path_factory.mktemp("coverage") / "c.db"))) as url:
+        yield url
 
 
 def test_copies_dossier_and_search_pages_work_by_keyboard(browser: Any, coverage_url: str) -> None:
