@@ -342,3 +342,14 @@ def test_static_site_keeps_to_the_stories_it_holds(db: Path, tmp_path: Path) -> 
     assert [g for g, _ in items] == ["essentiel:story:s-front"]
     archive = (out / "archive.html").read_text(encoding="utf-8")
     assert 'href="edition/2026-11-26.html"' in archive and "edition/2026-11-25.html" not in archive
+
+
+def test_file_names_are_safe_and_never_collide() -> None:
+    from essentiel.store.views import slug
+    from essentiel.web.render import Links, file_name
+
+    assert file_name("s-0f5de4a0") == "s-0f5de4a0" and file_name("2026-11-25") == "2026-11-25"
+    assert file_name("Путин") != file_name("Пескова")  # same length, other script: a hash tells them apart
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", file_name("../Économie et société"))
+    assert slug("Élisabeth  Borne") == "elisabeth-borne" == slug("élisabeth borne")
+    assert Links(root="../", static_site=True).entity("Élisabeth Borne") == "../entity/elisabeth-borne.html"

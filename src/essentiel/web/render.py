@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -99,8 +100,15 @@ class Links:
 
 
 def file_name(key: str) -> str:
-    """A file-system and URL safe name for an id (ids are usually hex already, then unchanged)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", key).lstrip(".") or "_"
+    """A file-system and URL safe name for an id, a category or a dossier key.
+
+    Safe keys (ids are hex, dossier keys ASCII words) are unchanged; a key that had to be changed (accents,
+    other scripts, spaces) gets 8 hex digits of its SHA-1, so two keys never share a file ('Путин', 'Пескова').
+    """
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", key).lstrip(".") or "_"
+    if safe == key:
+        return safe
+    return f"{safe}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
 
 
 def paragraphs(text: str) -> list[str]:
