@@ -270,3 +270,28 @@ def test_phone_layout_has_no_sideways_scroll(browser: Any, coverage_url: str, ba
         size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert size >= 16, url  # readable without zooming
     assert watched.problems == []
+
+
+def test_static_site_opened_from_disk(browser: Any, tmp_path: Path) -> None:
+    """The static export works from file://: its pages, relative links and keyboard shortcuts."""
+    from essentiel.publish.site import write_site
+    from test_web_coverage import build_store as coverage_store
+
+    with open_store(coverage_store(tmp_path / "c.db"), readonly=True) as store:
+        write_site(store, tmp_path / "site", days=7)
+    watched = Watched(browser)
+    page = watched.page
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    assert page.locator(".stories > li").count() == 3
+    page.click(".sections a >> text=Archives")
+    page.click("td.has-edition a >> nth=0")
+    assert page.url.endswith("/edition/2026-11-24.html")
+    page.click(".sections a >> text=Dossiers")
+    page.click(".results h2 a")
+    assert page.url.endswith("/dossier/guerre-en-ukraine.html")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/story/s-front.html")
+    page.click(".chips a")
+    assert page.url.endswith("/entity/kharkiv.html")
+    assert watched.problems == []
