@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -211,9 +212,6 @@ def test_batch_on_two_workers_gives_the_same_articles_as_import(
     )
     assert digest.exit_code == 0, digest.output
     assert story_partition(tmp_path / "batch.db") == story_partition(imported_db)
-    ranked = runner.invoke(cli, ["digest", "--format", "json", "--top", "3"])
-    assert ranked.exit_code == 0, ranked.output
-    assert {i for s in json.loads(ranked.stdout)["stories"] for i in s["articles"]} <= set(batch_articles)
 
 
 def corrupt_member(path: Path, record: int) -> int:
@@ -284,6 +282,35 @@ def test_a_failed_task_is_retried(scheduler: str, tmp_path: Path) -> None:
             retries=0,
             process=flaky,
         )
+
+
+def test_run_then_load_and_build_the_editions(scheduler: str, runner: CliRunner, tmp_path: Path) -> None:
+    warc = build_warc(tmp_path / "day.warc.gz", pages()[:3])
+    result = runner.invoke(cli, ["batch", "run", str(warc), "--scheduler", scheduler, "--load"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "1 files, 1 tasks: 3 articles from 5 pages (1 duplicates, 1 skipped, 0 corrupt records) in "
+    )
+    assert lines[0].endswith(" -> essentiel-batch")
+    assert (tmp_path / "essentiel-batch/part-00000-00000.parquet").exists()  # relative to this folder
+    day = CAPTURED.date().isoformat()
+    assert re.fullmatch(
+        rf"3 articles stored from 3 rows \(0 already stored\), in [123] stories, published {day} to {day}",
+        lines[1],
+    )
+    assert len(stored(tmp_path / "batch.db")) == 3
+    # Loading again stores nothing twice; the day's edition is built as `run` builds it at the end of the day.
+    again = runner.invoke(cli, ["batch", "load", "essentiel-batch", "--editions", "--json"])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    assert (summary["articles"], summary["duplicates"], summary["days"]) == (0, 3, [day])
+    assert [e["day"] for e in summary["editions"]] == [day] and summary["editions"][0]["stories"] >= 1
+    with open_store(tmp_path / "batch.db") as store:
+        edition = store.latest_edition()
+    assert edition is not None and {i for s in edition.stories for i in s.story.article_ids} == set(
+        stored(tmp_path / "batch.db")
+    )
 
 
 def test_parts_are_written_in_batches(tmp_path: Path) -> None:

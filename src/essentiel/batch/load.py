@@ -11,14 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..errors import InputError
-from ..models import Article
-from ..pipeline import STORY_WINDOW_HOURS
+from ..config import Config
+from ..errors import EssentielError, InputError
+from ..models import Article, Edition
+from ..pipeline import STORY_WINDOW_HOURS, build_edition
 from ..store import Store
 from ..stories.embed import Embedder, default_embedder
 from ..stories.incremental import update_stories
@@ -55,7 +58,7 @@ class LoadReport:
     duplicates: int = 0
     stories: int = 0  # stories the loaded articles belong to
     embedded_again: int = 0  # articles whose vector had to be computed at load (should be 0)
-    days: list[str] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)  # publication (else capture) days of the rows, in UTC
 
 
 def article_from_row(row: dict[str, Any]) -> Article:
@@ -125,7 +128,7 @@ def load_parquet(
         by_capture = sorted(new, key=lambda item: item[1])
         for when, group in groupby(by_capture, key=lambda item: item[1]):
             report.articles += store.save_articles([a for a, _ in group], fetched_at=when)
-        days.update((a.published or when).date().isoformat() for a, when in new)
+        days.update((r["published"] or r["fetched_at"]).date().isoformat() for r in batch)
         if cluster and new:
             embedder = PrecomputedEmbedder(
                 {
@@ -146,3 +149,18 @@ def load_parquet(
             progress(len(batch))
     report.days, report.stories = sorted(days), len(stories)
     return report
+
+
+def build_day_editions(store: Store, config: Config, days: Sequence[str]) -> list[Edition]:
+    """One edition per day, oldest first, as `essentiel run` builds it at the end of that day (time zone of
+    the configuration; today's at the current time). Stories are already built by the load."""
+    zone = ZoneInfo(config["general.timezone"])
+    now = datetime.now(UTC)
+    editions = []
+    for day in sorted(days):
+        end = datetime.combine(date.fromisoformat(day), time(23, 59, 59), zone).astimezone(UTC)
+        try:
+            editions.append(build_edition(store, config, min(end, now)))
+        except EssentielError as exc:  # a day with no article in its window (dates far in the future)
+            log.info("no edition for %s: %s", day, exc)
+    return editions

@@ -29,7 +29,7 @@ from ..sources.entries import page_canonical
 from ..stories.dedupe import MAX_WORDS, MIN_WORDS, NUM_PERM, _minhash, _words, dedupe_text, shingles
 from ..stories.embed import UseEmbedder
 from ..stories.text import embedding_text
-from .warc import open_input, records
+from .warc import location, open_input, records
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 64
@@ -205,5 +205,5 @@ def process_part(task: Task) -> PartResult:
     finally:
         if fs.exists(temporary):
             fs.rm(temporary)
-    result.path = final if fs.protocol in ("file", ("file", "local")) else fs.unstrip_protocol(final)
+    result.path = location(fs, final)
     return result

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from .process import BATCH_SIZE, PartResult, Task, process_part
-from .warc import Scan, check_readable, expand_inputs, scan
+from .warc import Scan, check_readable, expand_inputs, location, scan
 
 log = logging.getLogger(__name__)
 RECORDS_PER_TASK = 500  # HTML responses per task: a CC-NEWS file (~30k pages) makes about 60 tasks
@@ -101,8 +101,9 @@ def run_batch(
     files = expand_inputs(inputs)
     for url in files:  # a missing or unreadable file is one clear error before any work starts
         check_readable(url)
-    fs, root = url_to_fs(output)
+    fs, root = url_to_fs(output)  # a local path is made absolute: workers have their own working folder
     fs.makedirs(root, exist_ok=True)
+    output = location(fs, root)
     report = BatchReport(files, output)
     with dask_client(scheduler, workers, threads_per_worker, processes) as client:
         scans = client.map(scan, files, per_task=records_per_task, retries=retries, pure=False)

@@ -72,9 +72,14 @@ def expand_inputs(patterns: Sequence[str], suffixes: tuple[str, ...] = (".warc",
             matches = [path]
         else:
             raise InputError(f"{pattern}: no such file")
-        local = "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
-        files += [m if local else fs.unstrip_protocol(m) for m in matches]
+        files += [location(fs, m) for m in matches]
     return list(dict.fromkeys(files))
+
+
+def location(fs: Any, path: str) -> str:
+    """A path of `fs` as given to users and workers: a plain path when local, else a full URL (s3://...)."""
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return str(path) if "file" in protocols else str(fs.unstrip_protocol(path))
 
 
 def open_input(url: str) -> IO[bytes]:

@@ -79,7 +79,7 @@ def run_(
         )
     summary: dict[str, Any] = asdict(report)
     if then_load:
-        summary["load"] = _load(state, report.parts, cluster=True)
+        summary["load"] = _load(state, report.parts, cluster=True, editions=False)
     if as_json:
         emit_json(summary)
         return
@@ -96,22 +96,28 @@ def run_(
 @batch.command("load")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--no-cluster", is_flag=True, help="Only insert the articles (the next edition clusters them).")
+@click.option("--editions", is_flag=True, help="Then build one edition per day of the loaded articles.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def load(state: State, inputs: tuple[str, ...], no_cluster: bool, as_json: bool) -> None:
+def load(state: State, inputs: tuple[str, ...], no_cluster: bool, editions: bool, as_json: bool) -> None:
     """Insert the articles of `batch run` Parquet parts (files, folders, globs) and place them into stories."""
-    summary = _load(state, list(inputs), cluster=not no_cluster)
+    summary = _load(state, list(inputs), cluster=not no_cluster, editions=editions)
     if as_json:
         emit_json(summary)
     else:
         _echo_load(summary)
 
 
-def _load(state: State, inputs: list[str], *, cluster: bool) -> dict[str, Any]:
-    from ..batch import load_parquet
+def _load(state: State, inputs: list[str], *, cluster: bool, editions: bool) -> dict[str, Any]:
+    from ..batch.load import build_day_editions, load_parquet
 
-    with state.store() as store, progress_bar("load", None) as advance:
-        return asdict(load_parquet(store, inputs, cluster=cluster, progress=advance))
+    with state.store() as store:
+        with progress_bar("load", None) as advance:
+            summary = asdict(load_parquet(store, inputs, cluster=cluster, progress=advance))
+        if editions:
+            built = build_day_editions(store, state.config, summary["days"])
+            summary["editions"] = [{"day": e.day.isoformat(), "stories": len(e.stories)} for e in built]
+    return summary
 
 
 def _echo_load(summary: dict[str, Any]) -> None:
@@ -119,5 +125,7 @@ def _echo_load(summary: dict[str, Any]) -> None:
     span = f", published {days[0]} to {days[-1]}" if days else ""
     click.echo(
         f"{summary['articles']} articles stored from {summary['rows']} rows"
-        f" ({summary['duplicates']} already stored), {summary['stories']} stories updated{span}"
+        f" ({summary['duplicates']} already stored), in {summary['stories']} stories{span}"
     )
+    for edition in summary.get("editions", []):
+        click.echo(f"  edition of {edition['day']}: {edition['stories']} stories")

@@ -1,0 +1,238 @@
+"""Archive processing: `essentiel batch` on a LocalCluster of 1 and 2 workers against single-process `import`.
+
+    python bench/bench_batch.py                      # 1,200 articles in 4 WARC files
+    python bench/bench_batch.py --articles 3000 --json
+
+The archive is real text multiplied with perturbation (this is said in the output): the documents of
+bench_e2e.make_day (ECB+ and OrangeSum from ../shared/data, or the bundled demo corpus without it), each
+article its base document with sentences dropped and reordered past the opening, a varied title and another
+outlet, 15% verbatim copies; written as HTML responses into gzipped WARC files with warcio.
+
+Measured in the same run, on the same files:
+- `import`: the single-process `essentiel import` (extract, store): articles/s;
+- `import + embed`: the same, plus the USE embedding of every article in that process (the work `batch` does
+  more: the edition embeds imported articles later), i.e. the like-for-like single-process baseline;
+- `batch`, 1 and 2 worker processes (1 thread each): wall time on a warm cluster (workers started and the model
+  loaded beforehand; the start-up is reported apart), the ratio against the baselines, and the CPU seconds the
+  workers spent per article (getrusage in each worker);
+- `batch load`: Parquet -> SQLite, with the stories built from the batch's embeddings;
+- storage per article: WARC input, Parquet output, SQLite store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench_e2e import make_day
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from essentiel.batch import load_parquet, run_batch
+from essentiel.ingest import import_path
+from essentiel.store import Store, open_store
+from essentiel.stories.embed import UseEmbedder
+from essentiel.stories.text import embedding_text
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def write_warcs(folder: Path, articles: int, files: int) -> list[Path]:
+    pages = make_day(articles, seed=7, data=DATA)
+    when = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    paths = [folder / f"cc-news-{i:02d}.warc.gz" for i in range(files)]
+    for number, path in enumerate(paths):
+        with path.open("wb") as stream:
+            writer = WARCWriter(stream, gzip=True)
+            for page in pages[number::files]:
+                headers = StatusAndHeaders(
+                    "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+                )
+                record = writer.create_warc_record(
+                    f"https://{page.host.replace('127.0.0.', 'outlet')}.example{page.path}",
+                    "response",
+                    payload=io.BytesIO(page.html),
+                    length=len(page.html),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": when},
+                )
+                writer.write_record(record)
+    return paths
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def single_process(paths: list[Path], folder: Path) -> dict[str, float]:
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with open_store(folder / "import.db") as store:
+        articles = sum(import_path(store, path).articles for path in paths)
+        imported = time.perf_counter() - started
+        texts = [embedding_text(a) for a in store.recent_articles(datetime(2000, 1, 1, tzinfo=UTC))]
+    embed_started = time.perf_counter()
+    UseEmbedder(threads=1).encode(texts)
+    embedded = time.perf_counter() - embed_started
+    return {
+        "articles": articles,
+        "import_s": imported,
+        "embed_s": embedded,
+        "cpu_s": cpu_seconds() - cpu,
+    }
+
+
+def on_cluster(paths: list[Path], folder: Path, workers: int, per_task: int) -> dict[str, float]:
+    from distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        run_batch([str(paths[0])], str(folder / f"warmup-{workers}"), scheduler=cluster.scheduler_address)
+        startup = time.perf_counter() - started
+        before = sum(client.run(cpu_seconds).values())
+        started = time.perf_counter()
+        report = run_batch(
+            [str(p) for p in paths],
+            str(folder / f"out-{workers}"),
+            scheduler=cluster.scheduler_address,
+            records_per_task=per_task,
+        )
+        wall = time.perf_counter() - started
+        worker_cpu = sum(client.run(cpu_seconds).values()) - before
+    parquet = sum(Path(p).stat().st_size for p in report.parts)
+    return {
+        "workers": workers,
+        "startup_s": startup,
+        "wall_s": wall,
+        "articles": report.articles,
+        "tasks": report.tasks,
+        "worker_cpu_s": worker_cpu,
+        "parquet_bytes": parquet,
+    }
+
+
+def store_bytes(store: Store) -> int:
+    """The database's size as its connection sees it (pages in the WAL included)."""
+    return int(store.db.query("PRAGMA page_count")[0][0]) * int(store.db.query("PRAGMA page_size")[0][0])
+
+
+def load(folder: Path, workers: int) -> dict[str, float]:
+    """Loads the parts in two halves: the store's growth over the second half is its marginal size per article
+    (a new store has fixed costs, such as the 4 MB table of document frequencies of stories/signals.py)."""
+    parts = sorted(str(p) for p in (folder / f"out-{workers}").glob("*.parquet"))
+    half = len(parts) // 2
+    started = time.perf_counter()
+    with open_store(folder / "batch.db") as store:
+        first = load_parquet(store, parts[:half])
+        size = store_bytes(store)
+        second = load_parquet(store, parts[half:])
+        grown = store_bytes(store) - size
+    return {
+        "load_s": time.perf_counter() - started,
+        "articles": first.articles + second.articles,
+        "embedded_again": first.embedded_again + second.embedded_again,
+        "db_bytes_per_article": grown / max(second.articles, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1200)
+    parser.add_argument("--files", type=int, default=4)
+    parser.add_argument("--records-per-task", type=int, default=100)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = write_warcs(folder, args.articles, args.files)
+        warc_bytes = sum(p.stat().st_size for p in paths)
+        base = single_process(paths, folder)
+        runs = [on_cluster(paths, folder, n, args.records_per_task) for n in (1, 2)]
+        loaded = load(folder, 2)
+    n = base["articles"]
+    import_rate = n / base["import_s"]
+    embed_rate = n / (base["import_s"] + base["embed_s"])
+    figures: dict[str, Any] = {
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "text": "real text multiplied with perturbation (bench_e2e.make_day)",
+        "warc_files": len(paths),
+        "articles": n,
+        "import_per_s": import_rate,
+        "import_embed_per_s": embed_rate,
+        "single_process_cpu_s_per_article": base["cpu_s"] / n,
+        "batch": [
+            {
+                **r,
+                "per_s": r["articles"] / r["wall_s"],
+                "vs_import": r["articles"] / r["wall_s"] / import_rate,
+                "vs_import_embed": r["articles"] / r["wall_s"] / embed_rate,
+                "cpu_s_per_article": r["worker_cpu_s"] / r["articles"],
+            }
+            for r in runs
+        ],
+        "scaling_2_vs_1": (runs[1]["articles"] / runs[1]["wall_s"])
+        / (runs[0]["articles"] / runs[0]["wall_s"]),
+        "load": {**loaded, "per_s": loaded["articles"] / loaded["load_s"]},
+        "bytes_per_article": {
+            "warc": warc_bytes / n,
+            "parquet": runs[1]["parquet_bytes"] / runs[1]["articles"],
+            "sqlite_after_load": loaded["db_bytes_per_article"],
+        },
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"{n} articles ({figures['text']}) in {len(paths)} WARC files; {os.cpu_count()} CPUs,")
+    print(f"load average at the end {', '.join(f'{x:.2f}' for x in figures['load_average'])}")
+    print()
+    print("| run | articles/s | vs import | vs import+embed | CPU s/article |")
+    print("|---|---|---|---|---|")
+    print(f"| import (1 process) | {import_rate:.1f} | 1.00 | | |")
+    print(
+        f"| import + embed (1 process) | {embed_rate:.1f} | {embed_rate / import_rate:.2f} | 1.00"
+        f" | {figures['single_process_cpu_s_per_article']:.4f} |"
+    )
+    for r in figures["batch"]:
+        print(
+            f"| batch, {r['workers']} worker(s) | {r['per_s']:.1f} | {r['vs_import']:.2f} | {r['vs_import_embed']:.2f}"
+            f" | {r['cpu_s_per_article']:.4f} |"
+        )
+    print(f"| batch load (Parquet -> SQLite, stories) | {figures['load']['per_s']:.1f} | | | |")
+    print()
+    print(f"scaling, 2 workers vs 1: {figures['scaling_2_vs_1']:.2f}x")
+    print(
+        "cluster start-up (workers started, model loaded): "
+        + ", ".join(f"{r['workers']} worker(s) {r['startup_s']:.1f} s" for r in runs)
+    )
+    sizes = figures["bytes_per_article"]
+    print(
+        f"bytes per article: WARC {sizes['warc']:.0f}, Parquet {sizes['parquet']:.0f},"
+        f" SQLite (marginal, after load) {sizes['sqlite_after_load']:.0f}"
+    )
+    print(f"vectors computed again at load: {loaded['embedded_again']} (0: the batch's embeddings were used)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
