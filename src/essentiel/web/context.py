@@ -7,6 +7,7 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..models import Article, Edition, RankedStory
@@ -70,14 +71,19 @@ def fold_copies(articles: Sequence[Article]) -> tuple[list[Article], dict[str, l
     Copies are near-duplicate texts (`essentiel.stories.dedupe.copy_groups`); the original is the earliest
     published of its group.
     """
+    by_id = {a.id: a for a in articles}
+    copies = {original: [by_id[i] for i in ids] for original, ids in _copy_groups(tuple(articles))}
+    folded = {a.id for group in copies.values() for a in group}
+    return [a for a in articles if a.id not in folded], copies
+
+
+@lru_cache(maxsize=1024)
+def _copy_groups(articles: tuple[Article, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(original id, copy ids) of a story's articles. Cached: the same coverage (same texts) gives the same
+    groups, and a MinHash LSH index costs tens of milliseconds to set up, too much for every page view."""
     from ..stories.dedupe import copy_groups  # lazily: the stories package loads the clustering stack
 
-    by_id = {a.id: a for a in articles}
-    copies: dict[str, list[Article]] = {}
-    for group in copy_groups(articles):
-        copies[group.original] = [by_id[i] for i in group.copies]
-    folded = {i for group in copies.values() for i in (a.id for a in group)}
-    return [a for a in articles if a.id not in folded], copies
+    return tuple((group.original, group.copies) for group in copy_groups(articles))
 
 
 @dataclass(frozen=True)

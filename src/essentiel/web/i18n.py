@@ -26,7 +26,7 @@ from babel import Locale
 from babel.dates import format_date, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import get_decimal_symbol
 from babel.support import Translations
 
 from ..topics import CATEGORIES
@@ -62,6 +62,11 @@ def catalogue(lang: str) -> tuple[Translations, frozenset[str]]:
         translations.add_fallback(catalogue(DEFAULT_LANGUAGE)[0])
     keys = frozenset(m.id for m in po if isinstance(m.id, str) and m.id)
     return translations, keys | (catalogue(DEFAULT_LANGUAGE)[1] if lang != DEFAULT_LANGUAGE else frozenset())
+
+
+@cache
+def _decimal_symbol(lang: str) -> str:
+    return str(get_decimal_symbol(lang))
 
 
 _ENTITY_KINDS = {
@@ -172,8 +177,8 @@ class Translator:
         return [str(names[i]) for i in range(7)]
 
     def number(self, value: float) -> str:
-        """A decimal with two digits: '0,75' in French, '0.75' in English."""
-        return format_decimal(value, format="0.00", locale=self.lang)
+        """A decimal with two digits: '0,75' in French, '0.75' in English (the CLDR decimal sign)."""
+        return f"{value:.2f}".replace(".", _decimal_symbol(self.lang))
 
     def language_name(self, code: str | None) -> str:
         """'anglais' / 'English' for 'en' (CLDR names); the code itself when CLDR has none."""
