@@ -353,3 +353,32 @@ def test_file_names_are_safe_and_never_collide() -> None:
     assert re.fullmatch(r"[A-Za-z0-9_.-]+", file_name("../Économie et société"))
     assert slug("Élisabeth  Borne") == "elisabeth-borne" == slug("élisabeth borne")
     assert Links(root="../", static_site=True).entity("Élisabeth Borne") == "../entity/elisabeth-borne.html"
+
+
+def test_every_get_route_answers(client: Client, db: Path) -> None:
+    """Every GET route of the app, with sample parameters, answers 200 in memory (httpx ASGI transport)."""
+    samples = {
+        "{day}": "2026-11-25",
+        "{story_id}": "s-front",
+        "{article_id}": "u3",
+        "{name}": "Kharkiv",
+        "{key}": "guerre-en-ukraine",
+        "{kind:str}": "json",
+        "{kind}": "atom",
+        "{category}": "monde",
+        "{dossier}": "guerre-en-ukraine",
+    }
+    checked = []
+    for route in create_app(db).routes:
+        path = getattr(route, "path", "")
+        if "GET" not in (getattr(route, "methods", None) or set()) or path == "/api/search":
+            continue
+        url = path
+        for name, value in samples.items():
+            url = url.replace(name, value)
+        assert "{" not in url, path
+        response = client.get(url, params={"q": "kharkiv"} if path == "/search" else None)
+        expected = 401 if path == "/admin" else 200  # the admin asks for its token (test_web_admin)
+        assert response.status_code == expected, (path, response.status_code)
+        checked.append(path)
+    assert len(checked) >= 25 and "/dossier/{key}" in checked and "/feeds/dossier/{dossier}.{kind}" in checked
