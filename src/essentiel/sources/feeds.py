@@ -15,7 +15,7 @@ import re
 import zlib
 from calendar import timegm
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json"})
 MAX_GUNZIPPED = 50_000_000  # the sitemap protocol's own limit
+MAX_FEED_ITEMS = 1_000  # of an RSS/Atom/JSON feed, the first ones are read (news feeds carry a few dozen)
+EARLIEST = datetime(1991, 1, 1, tzinfo=UTC)  # before the web: an epoch-0 or made-up date
+FUTURE_SLACK = timedelta(days=1)  # a date further ahead than this is not believed (time zones, clock skew)
+_ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.I)
+_ITEM_START = re.compile(rb"<(?:[\w-]+:)?(?:item|entry)[\s>/]")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
     | {"table", "tr", "section", "article", "figure", "figcaption", "header", "footer", "dd", "dt"}
@@ -44,6 +49,12 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
         raise ParseError(url, "empty document")
     try:
         content = _gunzip(content, url)
+        if _ENTITY_DECLARATION.search(content[:65536]):
+            raise ParseError(
+                url,
+                "refused: the document declares XML entities (<!ENTITY> in its DOCTYPE), which feeds never"
+                " need and attacks use (billion laughs, external entities)",
+            )
         kind = detect_format(content)
         if kind == "json":
             items = _json_feed(content, url)
@@ -55,7 +66,25 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
         raise
     except Exception as exc:  # a parser bug must still name the document, in one line
         raise ParseError(url, f"cannot parse ({type(exc).__name__}: {_one_line(exc)})") from exc
-    return _unique(items)
+    return _unique([item for item in items if _web_link(item, url)])
+
+
+def _web_link(item: FeedItem, url: str) -> bool:
+    """Only http(s) links become articles: a javascript: or data: link must never reach a page's href."""
+    if item.url.lower().startswith(("http://", "https://")):
+        return True
+    log.warning("%s: entry skipped, its link is not http(s): %.80s", url, item.url)
+    return False
+
+
+def plausible_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """A feed's date, unless it is before the web (1970 and other defaults) or more than a day ahead."""
+    if value is None:
+        return None
+    if value < EARLIEST or value > (now or datetime.now(UTC)) + FUTURE_SLACK:
+        log.debug("implausible date ignored: %s", value.isoformat())
+        return None
+    return value
 
 
 def detect_format(content: bytes) -> str:
@@ -142,6 +171,7 @@ class _TextExtractor(HTMLParser):
 
 
 def _xml_feed(content: bytes, url: str) -> list[FeedItem]:
+    content = _first_items(content, url)
     headers = {"content-location": url, "content-type": "application/xml"}
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
     entries = parsed.get("entries") or []
@@ -163,6 +193,20 @@ def _xml_feed(content: bytes, url: str) -> list[FeedItem]:
     return items
 
 
+def _first_items(content: bytes, url: str) -> bytes:
+    """The document cut before its (MAX_FEED_ITEMS + 1)-th item: parsing 100,000 items would take minutes.
+
+    The cut document is not well-formed; feedparser keeps the entries read before the cut.
+    """
+    for count, match in enumerate(_ITEM_START.finditer(content), start=1):
+        if count > MAX_FEED_ITEMS:
+            log.warning(
+                "%s: feed has more than %d items; the first %d are read", url, MAX_FEED_ITEMS, MAX_FEED_ITEMS
+            )
+            return content[: match.start()]
+    return content
+
+
 def _not_a_feed(content: bytes) -> str:
     head = content[:2048].lower()
     if b"<html" in head or b"<!doctype html" in head:
@@ -182,9 +226,9 @@ def _entry_item(entry: Mapping[str, Any], url: str, feed_language: str | None) -
         log.debug("%s: entry without a link skipped (%s)", url, entry.get("title", ""))
         return None
     detail = entry.get("title_detail") or {}
-    published = next(
-        (p for p in map(_from_struct, (entry.get(k) for k in _DATE_KEYS)) if p is not None), None
-    )
+    # Only keys present: FeedParserDict maps a missing updated_parsed to published_parsed with a DeprecationWarning.
+    dates = (_from_struct(entry[k]) for k in _DATE_KEYS if k in entry.keys())
+    published = plausible_date(next((p for p in dates if p is not None), None))
     return FeedItem(
         url=urljoin(url, _text(link).strip()),
         title=html_to_text(_text(entry.get("title"))),
@@ -242,7 +286,12 @@ def _json_feed(content: bytes, url: str) -> list[FeedItem]:
         log.warning("%s: JSON Feed without a jsonfeed.org version; reading its items anyway", url)
     language = _language(data.get("language"))
     authors = _json_authors(data)
-    items = [_json_item(item, url, language, authors) for item in data["items"] if isinstance(item, dict)]
+    entries = [item for item in data["items"] if isinstance(item, dict)]
+    if len(entries) > MAX_FEED_ITEMS:
+        log.warning(
+            "%s: feed has more than %d items; the first %d are read", url, MAX_FEED_ITEMS, MAX_FEED_ITEMS
+        )
+    items = [_json_item(item, url, language, authors) for item in entries[:MAX_FEED_ITEMS]]
     return [item for item in items if item is not None]
 
 
@@ -261,7 +310,9 @@ def _json_item(
         title=html_to_text(_text(item.get("title"))),
         summary=html_to_text(_text(item.get("summary"))),
         content=content.strip(),
-        published=_iso_date(item.get("date_published")) or _iso_date(item.get("date_modified")),
+        published=plausible_date(
+            _iso_date(item.get("date_published")) or _iso_date(item.get("date_modified"))
+        ),
         authors=_json_authors(item) or feed_authors,
         language=_language(item.get("language")) or language,
         guid=guid,
@@ -297,7 +348,9 @@ def _sitemap(content: bytes, url: str) -> list[FeedItem]:
             FeedItem(
                 url=urljoin(url, loc),
                 title=fields.get("title", ""),
-                published=_iso_date(fields.get("publication_date")) or _iso_date(fields.get("lastmod")),
+                published=plausible_date(
+                    _iso_date(fields.get("publication_date")) or _iso_date(fields.get("lastmod"))
+                ),
                 language=_language(fields.get("language")),
             )
         )
