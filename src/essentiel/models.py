@@ -97,6 +97,11 @@ class Article:
     independent: bool = True
     category: str | None = None  # the source's category (Monde, France, Économie...), when it has one
     country: str | None = None  # the source's country, when known
+    modified: datetime | None = None  # last modification declared by the page (JSON-LD dateModified...)
+    section: str | None = None  # where the outlet files it (JSON-LD articleSection, article:section)
+    tags: tuple[str, ...] = ()  # the outlet's tags / keywords
+    canonical_url: str | None = None  # <link rel=canonical>, else og:url
+    paywalled: bool = False  # the page marks the text as restricted: what we have may be a teaser
 
     @property
     def outlet_key(self) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from copy import deepcopy
+from dataclasses import replace
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -22,7 +23,7 @@ from trafilatura.utils import load_html
 from essentiel.errors import ParseError
 from essentiel.extract import cleanup, metadata
 from essentiel.extract.metadata import ArticleDetails
-from essentiel.extract.pagemeta import page_metadata
+from essentiel.extract.pagemeta import html_byline, page_metadata
 from essentiel.extract.sites import SiteRule, rule_for
 from essentiel.models import Article, outlet_of, stable_id
 
@@ -76,11 +77,13 @@ def extract_article(
     if len(html) > MAX_HTML_CHARS:
         logger.warning("%s: page of %d characters cut to %d", where, len(html), MAX_HTML_CHARS)
         html = html[:MAX_HTML_CHARS]
-    tree = _parse(html if isinstance(html, str) else decode_html(html, encoding))
+    source_html = html if isinstance(html, str) else decode_html(html, encoding)
+    tree = _parse(source_html)
     if tree is None:
         raise ParseError(where, "no article text found")
+    classes = cleanup.page_classes(tree)
     rule = rule_for(outlet_of(url or _canonical(tree)))
-    _preclean(tree, rule)
+    _preclean(tree, rule, classes, source_html)
 
     # On huge pages trafilatura's backup extractors (readability, justext) take minutes: skip them.
     body = _run_trafilatura(tree, url, fast=len(html) > FAST_ABOVE_CHARS)
@@ -88,10 +91,10 @@ def extract_article(
     published = metadata.published(tree, ld, None)
     meta = page_metadata(tree, url, need_date=published is None)
 
-    full_title = metadata.choose_title(tree, ld, meta.title or "", meta.sitename or "")
-    kicker, title = cleanup.split_kicker(full_title)
-    lead, text, byline = cleanup.clean_body(
-        body, titles=(full_title, title), description=meta.description or "", lead=_standfirst(tree)
+    head = metadata.headline(tree, ld, meta.title or "", meta.sitename or "", url or meta.url or "")
+    kicker, title = head.kicker, head.title
+    lead, text, byline, teaser = cleanup.clean_body(
+        body, titles=(head.full, title), description=meta.description or "", lead=_standfirst(tree, classes)
     )
     if rule and rule.boilerplate:
         text = "\n".join(ln for ln in text.splitlines() if not any(p.search(ln) for p in rule.boilerplate))
@@ -101,28 +104,42 @@ def extract_article(
 
     final_url = url or meta.url or _canonical(tree) or ""
     site_name = meta.sitename or None
-    return Article(
+    article = Article(
         id=article_id or stable_id(url or _digest(html), prefix="a-"),
         url=final_url,
         title=title,
         text=text,
         kicker=kicker,
         lead=lead,
-        authors=_authors(meta, ld, byline, final_url),
         published=published or metadata.parse_datetime(meta.date),
         language=metadata.language(text, tree),
         site_name=site_name,
         image=meta.image or None,
         source=source,
         outlet=outlet_of(final_url) or (site_name or "").strip().lower(),
+        modified=metadata.modified(tree, ld),
+        section=metadata.section(tree, ld),
+        tags=metadata.tags(tree, ld),
+        canonical_url=metadata.canonical(tree),
+        paywalled=teaser or metadata.paywalled(tree, ld, classes),
     )
+    # last: the byline search in the HTML prunes the tree in place
+    return replace(article, authors=_authors(tree, meta, ld, byline, final_url))
 
 
-def _authors(meta: Document, ld: dict[str, Any], byline: tuple[str, ...], url: str) -> tuple[str, ...]:
-    """trafilatura's author, else JSON-LD author, else the byline line; without the publisher's name."""
+def _authors(
+    tree: HtmlElement, meta: Document, ld: dict[str, Any], byline: tuple[str, ...], url: str
+) -> tuple[str, ...]:
+    """Meta-tag / JSON-LD authors (trafilatura's reading), else our JSON-LD reading, else the byline line at the
+    top of the body, else trafilatura's byline search in the HTML; without the publisher's name.
+
+    Destroys `tree` when it reaches the HTML byline search: call it last."""
     authors = (
         cleanup.clean_authors(meta.author.split(";") if meta.author else metadata.ld_authors(ld)) or byline
     )
+    if not authors:
+        found = html_byline(tree)
+        authors = cleanup.clean_authors(found.split(";")) if found else ()
     outlet = outlet_of(url)
     orgs = [meta.sitename or "", outlet, outlet.rsplit(".", 1)[0], *metadata.ld_organisations(ld)]
     return metadata.drop_organisations(authors, orgs)
@@ -134,13 +151,13 @@ def _digest(html: str | bytes) -> str:
     return hashlib.sha1(raw).hexdigest()
 
 
-def _preclean(tree: HtmlElement, rule: SiteRule | None) -> None:
+def _preclean(tree: HtmlElement, rule: SiteRule | None, classes: str, source_html: str) -> None:
     """Work on the HTML before trafilatura: the site rule's XPath prunes, then social embeds and share bars."""
     if rule and rule.prune_xpath:
         for element in tree.xpath(" | ".join(rule.prune_xpath)):
             if element.getparent() is not None:
                 element.drop_tree()
-    cleanup.strip_embeds(tree)
+    cleanup.strip_embeds(tree, classes, source_html)
 
 
 def decode_html(data: bytes, encoding: str | None = None) -> str:
@@ -186,9 +203,10 @@ def _parse(text_html: str) -> HtmlElement | None:
     return tree if isinstance(tree, HtmlElement) else None
 
 
-def _standfirst(tree: HtmlElement) -> str:
-    """The chapô marked up as such (class "chapo", "standfirst", "lede", "article__desc"...), or ''."""
-    classes = cleanup.page_classes(tree)
+def _standfirst(tree: HtmlElement, classes: str) -> str:
+    """The chapô marked up as such (class "chapo", "standfirst", "lede", "article__desc"...), or ''.
+
+    `classes` is `cleanup.page_classes(tree)`: only the class names that occur in the page are looked for."""
     present = [name for name in STANDFIRST_CLASSES if name in classes]
     if not present:
         return ""
@@ -235,23 +253,17 @@ def _canonical(tree: HtmlElement) -> str | None:
 def extract_details(
     html: str | bytes, url: str | None = None, *, encoding: str | None = None
 ) -> ArticleDetails:
-    """The metadata `Article` does not carry yet: modified date, section, tags, canonical URL, paywall flag,
-    and the language (py3langid on the extracted text, checked against `<html lang>`).
+    """The page metadata beyond the text (the same values as on the `Article`): modified date, section, tags,
+    canonical URL, paywall flag, and the language (py3langid on the text, checked against `<html lang>`).
 
     Raises ParseError like `extract_article` when the page holds no usable article.
     """
     article = extract_article(html, url, encoding=encoding)
-    if len(html) > MAX_HTML_CHARS:
-        html = html[:MAX_HTML_CHARS]
-    tree = _parse(html if isinstance(html, str) else decode_html(html, encoding))
-    if tree is None:  # pragma: no cover - extract_article has already parsed the same page
-        raise ParseError(url or "html", "no article text found")
-    ld = metadata.jsonld_article(tree)
     return ArticleDetails(
-        modified=metadata.modified(tree, ld),
-        section=metadata.section(tree, ld),
-        tags=metadata.tags(tree, ld),
-        canonical_url=metadata.canonical(tree),
-        paywalled=metadata.paywalled(tree, ld),
+        modified=article.modified,
+        section=article.section,
+        tags=article.tags,
+        canonical_url=article.canonical_url,
+        paywalled=article.paywalled,
         language=article.language,
     )

@@ -69,10 +69,13 @@ def page_classes(tree: HtmlElement) -> str:
 
 
 @lru_cache(maxsize=256)
-def _embed_finder(present: tuple[str, ...]) -> etree.XPath:
-    conditions = (*_EMBED_CONDITIONS, class_xpath(present)) if present else _EMBED_CONDITIONS
-    return etree.XPath("//*[" + " or ".join(f"({c})" for c in conditions) + "]")
+def _class_finder(present: tuple[str, ...]) -> etree.XPath:
+    return etree.XPath(f"//*[{class_xpath(present)}]")
 
+
+_DATA_EMBED_FINDER = etree.XPath("//*[@data-instgrm-permalink or @data-bluesky-uri]")
+_DATA_EMBED_ATTRIBUTES = ("data-instgrm-permalink", "data-bluesky-uri")
+EMBED_TAGS = ("iframe", "noscript", "blockquote")
 
 EMBED_XPATH: str = (
     "//*[" + " or ".join(f"({c})" for c in (*_EMBED_CONDITIONS, class_xpath(EMBED_CLASSES))) + "]"
@@ -91,21 +94,24 @@ def _is_embed(element: HtmlElement) -> bool:
     return element.tag == "blockquote" and bool(element.xpath(_STATUS_LINK))
 
 
-def strip_embeds(tree: HtmlElement) -> int:
-    """Remove social embeds, iframes and share bars from `tree` in place; return how many were removed.
+def strip_embeds(tree: HtmlElement, classes: str | None = None, html: str | None = None) -> int:
+    """Remove social embeds, iframes and share bars from `tree` in place (the elements of `EMBED_XPATH`); return
+    how many were removed.
 
-    One pass over the tree (a single XPath with all the conditions), so the cost does not grow with the rules.
+    `classes` (`page_classes(tree)`) and `html` (the page source) are optional shortcuts: only the class tests
+    whose name occurs in the page run, and the data-attribute test only when the source mentions one.
     """
-    dropped: list[HtmlElement] = []
-    classes = page_classes(tree)
-    # only the class tests whose name occurs somewhere in the page: one pass over the tree, few tests per element
-    for element in _embed_finder(tuple(name for name in EMBED_CLASSES if name in classes))(tree):
-        # skip the root, elements already gone with an embed that contained them, and near-miss classes
-        if element.getparent() is None or not _is_embed(element):
-            continue
-        if dropped and any(a in dropped for a in element.iterancestors()):
-            continue
-        dropped.append(element)
+    classes = page_classes(tree) if classes is None else classes
+    present = tuple(name for name in EMBED_CLASSES if name in classes)
+    candidates: list[HtmlElement] = list(tree.iter(*EMBED_TAGS))
+    if html is None or any(attribute in html for attribute in _DATA_EMBED_ATTRIBUTES):
+        candidates += _DATA_EMBED_FINDER(tree)
+    if present:
+        candidates += _class_finder(present)(tree)
+    # skip the root, near-miss classes, and embeds inside another embed (they go with it)
+    found = {e for e in candidates if e.getparent() is not None and _is_embed(e)}
+    dropped = [e for e in found if not any(a in found for a in e.iterancestors())]
+    for element in dropped:
         element.drop_tree()  # drop_tree keeps the text that follows the element (its tail)
     if dropped:
         logger.debug("removed %d embed/share elements", len(dropped))
@@ -146,8 +152,6 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(Voir|Regarder) aussi\s*:" + _SHORT,
         r"Abonnez-vous\b" + _SHORT,
         r"Inscrivez-vous (à|a) (notre|la) newsletter" + _SHORT,
-        r"(Cet article est réservé aux abonnés|Article réservé aux abonnés)" + _SHORT,
-        r"Il vous reste \d+(?:[.,]\d+)?\s?% de cet article" + _SHORT,
         r"(Nous utilisons des cookies|Ce site utilise des cookies|Accepter les cookies)" + _SHORT,
         r"Partager( cet article| sur \w+)?\s*:?$",
         r"Copier le lien$",
@@ -159,7 +163,6 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(Related|Recommended|See also)(\s*[:|].{0,160})?$",
         r"Sign up (for|to) (our|the) (free )?newsletter" + _SHORT,
         r"Subscribe (now|today|to continue reading|to our newsletter)" + _SHORT,
-        r"(This article is (for|available to) subscribers only|Already a subscriber\?)" + _SHORT,
         r"(We use cookies|This (web)?site uses cookies|Accept (all )?cookies)" + _SHORT,
         r"Share (this article|this story|on \w+)\s*:?$",
         r"(Copy link|Tweet|Email)$",
@@ -169,7 +172,6 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
     "de": (
         r"(Weiterlesen|Mehr zum Thema|Lesen Sie auch|Auch interessant)\b\s*:?" + _SHORT,
         r"(Newsletter abonnieren|Jetzt abonnieren)" + _SHORT,
-        r"(Dieser Artikel ist nur für Abonnenten|Diesen Artikel weiterlesen mit)" + _SHORT,
         r"(Wir verwenden Cookies|Diese Website verwendet Cookies)" + _SHORT,
         r"(Teilen|Artikel teilen|Auf \w+ teilen)\s*:?$",
         r"(Foto|Bild)\s*:" + _SHORT,
@@ -178,7 +180,6 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(Leer más|Lea también|Lee también|Te puede interesar)\b" + _SHORT,
         r"(Más información|Noticias relacionadas)(\s*[:|].{0,160})?$",
         r"(Suscríbete|Suscríbase)\b" + _SHORT,
-        r"(Contenido exclusivo para suscriptores|Este contenido es exclusivo para suscriptores)" + _SHORT,
         r"(Utilizamos cookies|Este sitio (web )?utiliza cookies)" + _SHORT,
         r"(Compartir|Compartir en \w+)\s*:?$",
         r"(Foto|Fotografía)\s*:" + _SHORT,
@@ -192,6 +193,19 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(Passer la publicité|Publicité|Advertisement|Advertising|Anzeige|Werbung|Publicidad|Sponsored)$",
     ),
 }
+# Paywall notices: boilerplate too, and the sign that the text we have is only a teaser (`Article.paywalled`).
+PAYWALL_PATTERNS: tuple[str, ...] = (
+    r"(Cet article est réservé aux abonnés|Article réservé aux abonnés)" + _SHORT,
+    r"Il vous reste \d+(?:[.,]\d+)?\s?% de cet article" + _SHORT,
+    r"(La suite est réservée aux abonnés|Pour lire la suite, abonnez-vous)" + _SHORT,
+    r"(This article is (for|available to) subscribers only|Already a subscriber\?)" + _SHORT,
+    r"(Subscribe to (read|continue reading)|To continue reading,? (subscribe|log in))" + _SHORT,
+    r"(Dieser Artikel ist nur für Abonnenten|Diesen Artikel weiterlesen mit)" + _SHORT,
+    r"(Contenido exclusivo para suscriptores|Este contenido es exclusivo para suscriptores)" + _SHORT,
+)
+BOILERPLATE_PATTERNS["paywall"] = PAYWALL_PATTERNS
+_PAYWALL_ANY = re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in PAYWALL_PATTERNS) + ")", re.I)
+
 BOILERPLATE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(r"^\s*" + pattern, re.I) for patterns in BOILERPLATE_PATTERNS.values() for pattern in patterns
 )
@@ -299,11 +313,13 @@ def find_lead(lines: list[str], description: str = "") -> tuple[str, list[str]]:
 
 
 class Cleaned(NamedTuple):
-    """The result of `clean_body`: lead, body text (lines joined by '\\n') and authors from a byline line."""
+    """The result of `clean_body`: lead, body text (lines joined by '\\n'), authors from a byline line, and
+    whether a paywall notice was dropped (the text is then a teaser)."""
 
     lead: str
     text: str
     authors: tuple[str, ...]
+    paywall: bool = False
 
 
 def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", lead: str = "") -> Cleaned:
@@ -313,6 +329,7 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
     then removed from the body too).
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
+    paywall = any(_PAYWALL_ANY.match(line) for line in lines)
     lines = [line for line in lines if line and not is_boilerplate(line) and not is_embed_residue(line)]
     lines = drop_repeated_title(lines, titles)
     authors: tuple[str, ...] = ()
@@ -327,7 +344,7 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
     elif found and same_text(found, lead):
         lines = rest  # the known lead, with its "L'essentiel" heading if any
     lines = drop_repeated_title(drop_repeated_title(lines, [lead]), titles)
-    return Cleaned(lead, "\n".join(lines), authors)
+    return Cleaned(lead, "\n".join(lines), authors, paywall)
 
 
 # --- Authors -------------------------------------------------------------------------------------

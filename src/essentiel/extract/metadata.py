@@ -47,7 +47,7 @@ _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _NO_DEFAULT = datetime(2000, 1, 1)
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/]\s+|\s*[｜：]\s*")  # full-width ones need no spaces
 MIN_LANGID_CHARS = 50
-LANGID_CHARS = 1500  # the start of the text is enough to tell its language
+LANGID_CHARS = 600  # the start of the text is enough (dev: same agreement with the pages' languages as 1,500)
 LANGID_CONFIDENCE = 0.9  # below this, the page's declared <html lang> wins
 
 
@@ -152,49 +152,140 @@ def _variants(title: str) -> list[str]:
     return [title] + [title[:cut].strip() for cut in reversed(cuts)]
 
 
-def choose_title(tree: HtmlElement, ld: dict[str, Any], fallback: str = "", site_name: str = "") -> str:
-    """The headline most sources agree on: JSON-LD headline, first <h1>, og:title, twitter:title, <title>.
+# Headline sources in order of trust: the publisher's structured data names the article's headline; og:title is
+# often a social-media rewording; the <h1> may be a logo; <title> carries the site name. On the fundus dev split,
+# this order (each source with its site-name tail cut) matched 0.84 of titles, the vote between sources 0.79.
+TITLE_SOURCES = ("jsonld", "og", "h1", "twitter", "title", "fallback")
+_META_TITLES = {
+    "og": "//meta[@property='og:title']/@content",
+    "twitter": "//meta[@name='twitter:title']/@content",
+    "title": "//title/text()",
+}
+# classes of the element holding a kicker inside the <h1> ("Dachzeile", "topline", "surtitre", "overline")
+KICKER_CLASS = re.compile(
+    r"kicker|topline|dachzeile|spitzmarke|overline|surtitre|roofline|eyebrow|supertitle", re.I
+)
+SITE_TAIL_MAX_WORDS = 4  # each part cut after a site name ("| Sport | BILD.de", "| DW | 28.04.2023") is short
+KICKER_SPLIT = re.compile(
+    r"\s*(?:[:：]|\s[-–—|]|\.)\s+"
+)  # "Kicker: Title", "Kicker - Title", "KICKER. Title"
 
-    Each source (and each source with trailing parts cut: ' | Site', ' - Site') is a candidate; the one repeated
-    by the most sources wins; then one whose cut part is `site_name`; then the shorter cut, then source order.
-    A candidate that is only the part cut from another source (the site name in an <h1> logo) is never taken.
+
+@dataclass(frozen=True)
+class Headline:
+    """The page's headline split into kicker and title."""
+
+    kicker: str
+    title: str
+    full: str  # the headline as the page gives it, kicker included when it was there
+
+
+def title_sources(tree: HtmlElement, ld: dict[str, Any], fallback: str = "") -> dict[str, str]:
+    """The text of each headline source (whitespace normalised, entities resolved); '' when absent."""
+    h1 = next((t for t in (_text(h.text_content()) for h in tree.xpath("//h1")) if t), "")
+    found = {"jsonld": _text(_str(ld.get("headline"))), "h1": h1, "fallback": _text(fallback)}
+    for key, xpath in _META_TITLES.items():
+        found[key] = _text(next(iter(tree.xpath(xpath)), ""))
+    return {key: found[key] for key in TITLE_SOURCES}
+
+
+def _site_like(part: str, names: Sequence[str], *, strict: bool = False) -> bool:
+    """True when a title part names the site: 'Sport | BILD.de' for bild.de, 'The Standard' for 'The Standard'.
+
+    `strict`: the part is only the name, perhaps with a domain ending ('Tageblatt.lu'), not 'L'Université PSL'.
     """
-    sources = [
-        _text(_str(ld.get("headline"))),
-        next((t for t in (_text(h.text_content()) for h in tree.xpath("//h1")) if t), ""),
-        *(_text(next(iter(tree.xpath(x)), "")) for x in _META_TITLES),
-        _text(fallback),
-    ]
-    sources = [s for s in sources if s]
-    variants = [_variants(s) for s in sources]
-    tails = {_tail(s, v) for s, options in zip(sources, variants, strict=True) for v in options[1:]}
-    best: tuple[tuple[int, int, int, int], str] | None = None
-    for rank, (source, options) in enumerate(zip(sources, variants, strict=True)):
-        for cut, candidate in enumerate(options):
-            if (len(candidate.split()) < 2 and len(candidate) < 8) or (
-                candidate in tails and len(options) == 1
-            ):
-                continue
-            support = sum(candidate in other for other in variants)
-            named = int(
-                cut > 0 and bool(site_name) and _tail(source, candidate).casefold() == site_name.casefold()
-            )
-            key = (support, named, -cut, -rank)
-            if best is None or key > best[0]:
-                best = (key, candidate)
-    return best[1] if best else (sources[0] if sources else "")
+    key = cleanup.normalize(part).replace(" ", "")
+    if strict:
+        return any(key.startswith(n) and len(key) - len(n) <= 3 for n in names if len(n) >= 3)
+    return len(key) >= 3 and any(n in key or key in n for n in names if len(n) >= 3)
+
+
+def _reduce(source: str, others: Sequence[str], names: Sequence[str]) -> str:
+    """`source` without the site name before or after it ('Site | A', 'A | Site') or a trailing part that another
+    source leaves out."""
+    lead = TITLE_SEPARATORS.search(source)
+    if lead and _site_like(source[: lead.start()], names, strict=True):
+        source = source[lead.end() :]
+    variants = _variants(source)
+    for cut in variants[1:]:
+        if cut in others:
+            return cut
+    for cut in reversed(variants[1:]):  # the most cut first: "A | Sport | BILD.de" -> "A"
+        parts = [p for p in TITLE_SEPARATORS.split(_tail(source, cut)) if p.strip()]
+        if any(_site_like(p, names) for p in parts) and all(
+            len(p.split()) <= SITE_TAIL_MAX_WORDS for p in parts
+        ):
+            return cut
+    return source
+
+
+def choose_title(
+    tree: HtmlElement, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
+) -> str:
+    """The page's headline: the first of JSON-LD headline, og:title, <h1>, twitter:title, <title>, `fallback`,
+    without a trailing site name (or a tail that another source leaves out: 'Title | Sport | BILD.de').
+
+    A source that is only a site name or logo (an <h1> holding "Le Journal") is skipped.
+    """
+    return headline(tree, ld, fallback, site_name, url).full
+
+
+def headline(
+    tree: HtmlElement, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
+) -> Headline:
+    """The headline (as `choose_title`) split into kicker and title.
+
+    The kicker is the part marked up as one in the <h1> (class "kicker", "topline", "Dachzeile"...), or a prefix
+    ("Neue Leipziger Schule: ") that another source of the page leaves out, else `cleanup.split_kicker`'s rule.
+    """
+    sources = [s for s in title_sources(tree, ld, fallback).values() if s]
+    stem = url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www.").rsplit(".", 1)[0]
+    names = [cleanup.normalize(n).replace(" ", "") for n in (site_name, stem) if n]
+    tails = {_tail(s, v) for s in sources for v in _variants(s)[1:]}
+    title = ""
+    for source in sources:
+        if len(source.split()) < 2 and len(source) < 8:
+            continue  # a logo or a section name
+        short = len(source.split()) <= SITE_TAIL_MAX_WORDS
+        if short and (source in tails or _site_like(source, names, strict=True)):
+            continue  # only the site name that another source carries after its headline
+        title = _reduce(source, [s for s in sources if s != source], names)
+        break
+    if not title:
+        return Headline("", sources[0] if sources else "", sources[0] if sources else "")
+    kicker, rest = (
+        _marked_kicker(tree, title) or _kicker_left_out(title, sources) or cleanup.split_kicker(title)
+    )
+    return Headline(kicker, rest, title)
+
+
+def _marked_kicker(tree: HtmlElement, title: str) -> tuple[str, str] | None:
+    """The kicker element inside the <h1>, when the title starts with it or is the <h1> without it."""
+    for element in tree.xpath("//h1//*[@class]")[:20]:
+        if not KICKER_CLASS.search(element.get("class") or ""):
+            continue
+        kicker = _text(element.text_content()).rstrip(" :")
+        if not kicker or len(kicker.split()) > cleanup.KICKER_MAX_WORDS * 2:
+            return None
+        if cleanup.normalize(title).startswith(cleanup.normalize(kicker) + " "):
+            rest = title[len(kicker) :].lstrip(" :.-–—|")
+            return (kicker, rest) if len(rest.split()) >= 2 else None
+        return kicker, title
+    return None
+
+
+def _kicker_left_out(title: str, sources: Sequence[str]) -> tuple[str, str] | None:
+    """'Kicker: Title' when another source is exactly 'Title' (the site itself keeps the kicker apart)."""
+    for match in KICKER_SPLIT.finditer(title):
+        kicker, rest = title[: match.start()].strip(), title[match.end() :].strip()
+        if rest in sources and 0 < len(kicker.split()) <= cleanup.KICKER_MAX_WORDS:
+            return kicker, rest
+    return None
 
 
 def _tail(title: str, head: str) -> str:
     """What follows `head` in `title`, without the separator: ('A - Site', 'A') -> 'Site'."""
     return TITLE_SEPARATORS.sub("", title[len(head) :], count=1).strip()
-
-
-_META_TITLES = (
-    "//meta[@property='og:title']/@content",
-    "//meta[@name='twitter:title']/@content",
-    "//title/text()",
-)
 
 
 # --- Dates -----------------------------------------------------------------------------------------
@@ -264,10 +355,10 @@ class ArticleDetails:
     language: str | None = None
 
 
-PAYWALL_XPATH = (
-    "//meta[@property='article:content_tier'][@content='locked' or @content='metered']"
-    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' paywall ')]"
+PAYWALL_TIER_XPATH = (
+    "/html/head/meta[@property='article:content_tier'][@content='locked' or @content='metered']"
 )
+PAYWALL_CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' paywall ')]"
 
 
 def canonical(tree: HtmlElement) -> str | None:
@@ -301,14 +392,20 @@ def tags(tree: HtmlElement, ld: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def paywalled(tree: HtmlElement, ld: dict[str, Any]) -> bool:
-    """JSON-LD isAccessibleForFree false (on the article or a hasPart), a locked content tier, a paywall box."""
+def paywalled(tree: HtmlElement, ld: dict[str, Any], classes: str | None = None) -> bool:
+    """JSON-LD isAccessibleForFree false (on the article or a hasPart), a locked content tier, a paywall box.
+
+    `classes` is `cleanup.page_classes(tree)` when the caller has it (the class test is skipped when no class
+    attribute of the page mentions "paywall")."""
     parts = ld.get("hasPart")
     parts = parts if isinstance(parts, list) else [parts]
     for item in (ld, *(p for p in parts if isinstance(p, dict))):
         if str(item.get("isAccessibleForFree", "")).strip().lower() in ("false", "no", "0"):
             return True
-    return bool(tree.xpath(PAYWALL_XPATH))
+    if tree.xpath(PAYWALL_TIER_XPATH):
+        return True
+    classes = cleanup.page_classes(tree) if classes is None else classes
+    return "paywall" in classes and bool(tree.xpath(PAYWALL_CLASS_XPATH))
 
 
 @cache
@@ -318,7 +415,7 @@ def _identifier() -> LanguageIdentifier:
 
 def declared_language(tree: HtmlElement) -> str | None:
     for value in tree.xpath(
-        "/html/@lang | /html/@xml:lang | //meta[@http-equiv='content-language']/@content"
+        "/html/@lang | /html/@xml:lang | /html/head/meta[@http-equiv='content-language']/@content"
     ):
         code = str(value).strip().lower().replace("_", "-").split("-")[0]
         if len(code) >= 2:

@@ -1,31 +1,110 @@
 """trafilatura's metadata, only the parts an article needs (title, author, URL, site name, image, description).
 
-`trafilatura.extract_metadata` also looks for categories, tags and a license, and always runs htmldate on the
-whole page; here htmldate runs only when the page has no date in its markup (`need_date`), and tags come from
-`essentiel.extract.metadata`. Same functions, same order, so the values are trafilatura's own.
+`trafilatura.extract_metadata` also looks for categories, tags and a license, always runs htmldate on the whole
+page, and searches the HTML for a byline on a deep copy of the tree. Here htmldate runs only when the page has no
+date in its markup (`need_date`), tags come from `essentiel.extract.metadata`, the title from
+`metadata.headline`, and the byline search (`html_byline`) runs only when no other source named an author, on
+the page's own tree once nothing else needs it (no copy). Same functions, so the values are trafilatura's own.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.metadata import (
-    examine_meta,
-    extract_author,
-    extract_meta_json,
-    extract_sitename,
-    extract_title,
-    extract_url,
-)
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_url
 from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import trim
+from trafilatura.xml import delete_element
+
+AUTHOR_MAX_CHARS = 120  # as trafilatura's extract_author
+
+
+# trafilatura 2.3's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS (trafilatura/xpaths.py) as Python tests on the
+# elements found by one XPath: the original five XPath passes over the whole tree (with an EXSLT regex call per
+# element) cost about a third of a whole trafilatura extraction on a typical page. Same regexes, same order
+# (its `rel='me'` test, true only for an element with a child element <rel>, is left out).
+_CANDIDATES = XPath(
+    "//*[@class or @id or @rel or @itemprop or @data-testid or @data-component or self::time or self::figure"
+    " or self::author]"
+)
+_DISCARD_ID = re.compile("^comments|comment-?list|ProductReviews")
+_DISCARD_CLASS = re.compile(
+    "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)"
+    "|print|category|meta-date|meta-reviewer"
+)
+_AUTHOR_NAME_CLASS = re.compile("author-?name|AuthorName|authorName")
+_AUTHOR_ID = re.compile("author|zuozhe|bianji|xiaobian")
+_AUTHOR_CLASS = re.compile(
+    "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+_ANY_AUTHOR_ID = re.compile("[Aa]uthor")
+_ANY_AUTHOR_CLASS = re.compile("[Aa]uthor|screenname|writer|[Bb]yline")
+
+
+def _discarded(e: HtmlElement) -> bool:
+    if e.tag in ("time", "figure"):
+        return True
+    if e.tag not in ("a", "div", "section", "span"):
+        return False
+    cls, ident = e.get("class", ""), e.get("id", "")
+    return (
+        ident == "comments"
+        or cls in ("comments", "title", "date")
+        or bool(ident and _DISCARD_ID.search(ident))
+        or bool(cls and _DISCARD_CLASS.search(cls))
+        or "Figure" in e.get("data-component", "")
+    )
+
+
+def _specific(e: HtmlElement) -> bool:
+    if e.tag == "author":
+        return True
+    if e.tag not in ("a", "address", "div", "link", "p", "span", "strong"):
+        return False
+    cls = e.get("class", "")
+    return (
+        e.get("rel") == "author"
+        or e.get("id") == "author"
+        or cls == "author"
+        or e.get("itemprop") == "author name"
+        or e.get("data-testid") in ("AuthorCard", "AuthorURL")
+        or bool(cls and _AUTHOR_NAME_CLASS.search(cls))
+    )
+
+
+def _generic(e: HtmlElement) -> bool:
+    if e.tag not in ("a", "div", "h3", "h4", "p", "span"):
+        return False
+    cls, ident = e.get("class", ""), e.get("id", "")
+    return (
+        cls in ("byline", "username", "byl", "BBL")
+        or "author" in e.get("itemprop", "")
+        or bool(ident and _AUTHOR_ID.search(ident))
+        or bool(cls and _AUTHOR_CLASS.search(cls))
+    )
+
+
+def _last_resort(e: HtmlElement) -> bool:
+    cls, ident = e.get("class", ""), e.get("id", "")
+    return (
+        "Byline" in e.get("data-component", "")
+        or "author" in e.get("itemprop", "")
+        or bool(ident and _ANY_AUTHOR_ID.search(ident))
+        or bool(cls and _ANY_AUTHOR_CLASS.search(cls))
+    )
+
 
 logger = logging.getLogger(__name__)
 
 
 def page_metadata(tree: HtmlElement, url: str | None, *, need_date: bool) -> Document:
-    """Title, author, URL, site name, image, description (and the htmldate date when `need_date`)."""
+    """Title (meta tags), author (meta tags, JSON-LD), URL, site name, image, description, and the htmldate date
+    when `need_date`."""
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None  # a single word is a handle or a site, not a name (as trafilatura does)
@@ -33,8 +112,6 @@ def page_metadata(tree: HtmlElement, url: str | None, *, need_date: bool) -> Doc
         meta = extract_meta_json(tree, meta)
     except Exception as error:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs on odd pages
         logger.debug("trafilatura JSON-LD metadata failed: %s", error)
-    meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
     if need_date:
         # no date guessed from the body text ("Passed in January 2009" is not a publication date)
@@ -44,3 +121,32 @@ def page_metadata(tree: HtmlElement, url: str | None, *, need_date: bool) -> Doc
         meta.sitename = meta.sitename.title()
     meta.clean_and_trim()
     return meta
+
+
+def html_byline(tree: HtmlElement) -> str | None:
+    """trafilatura's byline search in the HTML (rel=author, class "author"...) as its `extract_author` does it
+    (comments, sidebars, dates and figures removed first; then specific, generic and last-resort tests in turn;
+    the first element with 3 to 119 characters of text wins), in one pass over the tree and without copying it:
+    the tree is pruned in place, so call this last."""
+    candidates = _CANDIDATES(tree)
+    for element in candidates:
+        if _discarded(element):
+            delete_element(element)
+    root = tree.getroottree().getroot()
+    author = None
+    for test in (_specific, _generic, _last_resort):
+        for element in candidates:
+            if test(element) and _attached(element, root):
+                content = trim(" ".join(element.itertext()))
+                if content and 2 < len(content) < AUTHOR_MAX_CHARS:
+                    author = content
+                    break
+        if author:
+            break
+    return normalize_authors(None, author) if author else None
+
+
+def _attached(element: HtmlElement, root: HtmlElement) -> bool:
+    """False when the element went with a pruned ancestor."""
+    ancestors = list(element.iterancestors())
+    return (ancestors[-1] if ancestors else element) is root

@@ -14,7 +14,8 @@ from .db import Database, from_db_time, to_db_time, utcnow
 
 ARTICLE_COLUMNS = (
     "id, url, title, kicker, lead, text, authors, published, language, site_name, image, source, outlet,"
-    " source_weight, independent, source_id, document_id, fetched_at"
+    " source_weight, independent, source_id, document_id, fetched_at, modified, section, tags, canonical_url,"
+    " paywalled"
 )
 
 
@@ -35,6 +36,11 @@ def _article(row: sqlite3.Row) -> Article:
         outlet=row["outlet"],
         source_weight=row["source_weight"],
         independent=bool(row["independent"]),
+        modified=from_db_time(row["modified"]),
+        section=row["section"],
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        canonical_url=row["canonical_url"],
+        paywalled=bool(row["paywalled"]),
     )
 
 
@@ -95,13 +101,15 @@ class ArticlesStore:
         with self.db.transaction() as conn:
             for a in articles:
                 conn.execute(
-                    f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+                    f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 23)})"
                     " ON CONFLICT(id) DO UPDATE SET url=excluded.url, title=excluded.title,"
                     " kicker=excluded.kicker, lead=excluded.lead, text=excluded.text, authors=excluded.authors,"
                     " published=excluded.published, language=excluded.language, site_name=excluded.site_name,"
                     " image=excluded.image, source=excluded.source, outlet=excluded.outlet,"
                     " source_weight=excluded.source_weight, independent=excluded.independent,"
-                    " document_id=COALESCE(excluded.document_id, document_id)",
+                    " document_id=COALESCE(excluded.document_id, document_id), modified=excluded.modified,"
+                    " section=excluded.section, tags=excluded.tags, canonical_url=excluded.canonical_url,"
+                    " paywalled=excluded.paywalled",
                     (
                         a.id,
                         a.url,
@@ -121,6 +129,11 @@ class ArticlesStore:
                         source_id,
                         document_id,
                         when,
+                        to_db_time(a.modified),
+                        a.section,
+                        json.dumps(list(a.tags), ensure_ascii=False),
+                        a.canonical_url,
+                        int(a.paywalled),
                     ),
                 )
                 count += 1
