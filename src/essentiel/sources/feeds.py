@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import lxml.html
@@ -69,6 +69,16 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
     return _unique([item for item in items if _web_link(item, url)])
 
 
+def _join(base: str, link: str) -> str:
+    """`link` made absolute against `base`; '' for a link that is not a valid URL (e.g. 'http://[')."""
+    try:
+        joined = urljoin(base, link)
+        urlsplit(joined).port  # noqa: B018  (raises ValueError for a bad port or IPv6 literal)
+    except ValueError:
+        return ""
+    return joined
+
+
 def _web_link(item: FeedItem, url: str) -> bool:
     """Only http(s) links become articles: a javascript: or data: link must never reach a page's href."""
     if item.url.lower().startswith(("http://", "https://")):
@@ -116,15 +126,15 @@ def discover_feeds(html_page: bytes, base_url: str) -> list[str]:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return []
     base = next((b.get("href") for b in doc.iter("base") if b.get("href")), None)
-    base = urljoin(base_url, base.strip()) if base else base_url
+    base = (_join(base_url, base.strip()) or base_url) if base else base_url
     found: list[str] = []
     for link in doc.iter("link"):
         rels = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").split(";", 1)[0].strip().lower()
         href = (link.get("href") or "").strip()
         if "alternate" in rels and kind in FEED_LINK_TYPES and href:
-            absolute = urljoin(base, href)
-            if absolute not in found:
+            absolute = _join(base, href)
+            if absolute and absolute not in found:
                 found.append(absolute)
     return found
 
@@ -227,10 +237,10 @@ def _entry_item(entry: Mapping[str, Any], url: str, feed_language: str | None) -
         return None
     detail = entry.get("title_detail") or {}
     # Only keys present: FeedParserDict maps a missing updated_parsed to published_parsed with a DeprecationWarning.
-    dates = (_from_struct(entry[k]) for k in _DATE_KEYS if k in entry.keys())
+    dates = (_from_struct(entry[k]) for k in _DATE_KEYS if k in entry)
     published = plausible_date(next((p for p in dates if p is not None), None))
     return FeedItem(
-        url=urljoin(url, _text(link).strip()),
+        url=_join(url, _text(link).strip()),
         title=html_to_text(_text(entry.get("title"))),
         summary=html_to_text(_text(entry.get("summary"))),
         content=_entry_content(entry.get("content") or []),
@@ -306,7 +316,7 @@ def _json_item(
         return None
     content = _text(item.get("content_html")) or html.escape(_text(item.get("content_text")))
     return FeedItem(
-        url=urljoin(url, link.strip()),
+        url=_join(url, link.strip()),
         title=html_to_text(_text(item.get("title"))),
         summary=html_to_text(_text(item.get("summary"))),
         content=content.strip(),
@@ -346,7 +356,7 @@ def _sitemap(content: bytes, url: str) -> list[FeedItem]:
             fields.update((name, _text(el.text).strip()) for name, el in _descendants(news))
         items.append(
             FeedItem(
-                url=urljoin(url, loc),
+                url=_join(url, loc),
                 title=fields.get("title", ""),
                 published=plausible_date(
                     _iso_date(fields.get("publication_date")) or _iso_date(fields.get("lastmod"))
