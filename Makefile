@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_e2e.py --sizes 5000,20000 --write docs/benchmarks.md
+	$(BIN)/python bench/bench_e2e.py --sizes 5000,20000,50000 --write docs/benchmarks.md
 
 ci: test lint typecheck
 

@@ -130,7 +130,7 @@ def stored(database: Path) -> int:
 
 
 def test_kill_9_during_ingestion_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    """Kill a real `essentiel fetch` process at random moments, restart it, and check the store."""
+    """Kill a real `essentiel run` process (the service) at random moments mid-ingestion, restart it, check the store."""
     server = LoopbackServer().start()
     try:
         rows = corpus()
@@ -154,22 +154,26 @@ def test_kill_9_during_ingestion_loses_and_duplicates_nothing(tmp_path: Path) ->
         config.write_text(
             f"[fetch]\nallow_private = true\nhost_delay = 0.0\nper_host = 2\n{sources}", encoding="utf-8"
         )
-        command = [sys.executable, "-m", "essentiel", "--config", str(config), "fetch"]
+        essentiel = [sys.executable, "-m", "essentiel", "--config", str(config)]
         rng = random.Random(7)
         kills = 0
         for _ in range(4):
             before = stored(tmp_path / "essentiel.db")
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                [*essentiel, "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             while process.poll() is None and stored(tmp_path / "essentiel.db") <= before:
                 time.sleep(0.05)  # wait until this run has stored something: we kill mid-ingestion
             time.sleep(rng.uniform(0.0, 0.4))
             if process.poll() is None:
+                mid_ingestion = stored(tmp_path / "essentiel.db") < len(rows)
                 process.send_signal(signal.SIGKILL)
-                kills += 1
+                kills += mid_ingestion
             process.wait()
+            assert process.returncode == -signal.SIGKILL
             with sqlite3.connect(tmp_path / "essentiel.db") as conn:
                 conn.execute("UPDATE sources SET next_check_at = NULL")
-        final = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        final = subprocess.run([*essentiel, "fetch"], capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
     finally:
         server.close()
@@ -179,6 +183,8 @@ def test_kill_9_during_ingestion_loses_and_duplicates_nothing(tmp_path: Path) ->
         assert len(urls) == len(set(urls)) == len(rows)
         assert kills >= 3, "the runs were killed mid-ingestion"
         assert store.count("sources") == 3
+        heartbeat = store.heartbeat()  # a killed scheduler never said it stopped: /healthz sees it go stale
+        assert heartbeat is not None and heartbeat.state == "running"
 
 
 # --- observability: /healthz, /metrics and `essentiel status` ------------------------------------------------
