@@ -116,7 +116,15 @@ def test_json_log_lines() -> None:
         line["level"] == "warning"
         and line["message"] == "source failed source=x"
         and line["logger"] == "essentiel.ingest"
+        and line["source"] == "x"
     )
+    record.msg, record.args = (
+        "article skipped source=%s url=%s error=%s",
+        ("https://a.fr/f", "https://a.fr/1", "x: HTTP 404 Not Found"),
+    )
+    fields = json.loads(JsonFormatter().format(record))
+    assert fields["url"] == "https://a.fr/1" and fields["error"] == "x: HTTP 404 Not Found"
+    assert fields["level"] == "warning"  # a key=value pair never overrides the record's own fields
 
 
 def stored(database: Path) -> int:

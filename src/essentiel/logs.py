@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
+_FIELD = re.compile(r"(?<![\w=])([a-z_]+)=(\S+)")  # the key=value pairs of a log message
+
 
 class JsonFormatter(logging.Formatter):
-    """{"time", "level", "logger", "message"} per line; easy to ship to any log store."""
+    """{"time", "level", "logger", "message", ...} per line; easy to ship to any log store.
+
+    The message's key=value pairs (source=, url=, stage=, error=...) are also fields of their own, so a log
+    store can filter by source, URL or stage; `error=` takes the rest of the line.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        data = {
+        message = record.getMessage()
+        data: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": message,
         }
+        for match in _FIELD.finditer(message):
+            key = match.group(1)
+            value = message[match.start(2) :] if key == "error" else match.group(2)
+            data.setdefault(key, value)
+            if key == "error":
+                break
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
