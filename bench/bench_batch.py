@@ -1,12 +1,15 @@
 """Archive processing: `essentiel batch` on a LocalCluster of 1 and 2 workers against single-process `import`.
 
-    python bench/bench_batch.py                      # 1,200 articles in 4 WARC files
-    python bench/bench_batch.py --articles 3000 --json
+    python bench/bench_batch.py                          # 1,200 synthetic pages in 4 WARC files
+    python bench/bench_batch.py --pages publishers --articles 600 --json
 
-The archive is real text multiplied with perturbation (this is said in the output): the documents of
-bench_e2e.make_day (ECB+ and OrangeSum from ../shared/data, or the bundled demo corpus without it), each
-article its base document with sentences dropped and reordered past the opening, a varied title and another
-outlet, 15% verbatim copies; written as HTML responses into gzipped WARC files with warcio.
+Two kinds of archive, written as HTML responses into gzipped WARC files with warcio (the output says which):
+- `synthetic` (default): real text multiplied with perturbation: the documents of bench_e2e.make_day (ECB+ and
+  OrangeSum from ../shared/data, or the bundled demo corpus without it), each article its base document with
+  sentences dropped and reordered past the opening, a varied title and another outlet, 15% verbatim copies,
+  as small clean pages;
+- `publishers`: the 258 real pages of 180 publishers of the fundus test data (../shared/data), as their sites
+  serve them (scripts, navigation, related links), repeated under other URLs: the realistic extraction cost.
 
 Measured in the same run, on the same files:
 - `import`: the single-process `essentiel import` (extract, store): articles/s;
@@ -22,6 +25,7 @@ Measured in the same run, on the same files:
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import logging
@@ -38,7 +42,8 @@ from bench_e2e import make_day
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from essentiel.batch import load_parquet, run_batch
+from essentiel.batch.load import load_parquet
+from essentiel.batch.run import run_batch
 from essentiel.ingest import import_path
 from essentiel.store import Store, open_store
 from essentiel.stories.embed import UseEmbedder
@@ -47,22 +52,37 @@ from essentiel.stories.text import embedding_text
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def write_warcs(folder: Path, articles: int, files: int) -> list[Path]:
+def synthetic_pages(articles: int) -> list[tuple[str, bytes]]:
+    """Real text multiplied with perturbation, as small clean pages (bench_e2e.make_day)."""
     pages = make_day(articles, seed=7, data=DATA)
+    return [(f"https://{p.host.replace('127.0.0.', 'outlet')}.example{p.path}", p.html) for p in pages]
+
+
+def publisher_pages(articles: int) -> list[tuple[str, bytes]]:
+    """Real publishers' pages as served (fundus test data, 180 publishers: scripts, navigation, ads), repeated
+    to `articles` under other hosts (a canonical link to another site is then ignored, so every copy is new)."""
+    files = sorted((DATA / "extraction/fundus-publisher-tests/test_data").glob("*/*.html.gz"))
+    if not files:
+        raise SystemExit(f"{DATA}/extraction/fundus-publisher-tests: not found (use --pages synthetic)")
+    bodies = [gzip.decompress(f.read_bytes()) for f in files]
+    return [(f"https://copy{i // len(bodies)}.example/{i}", bodies[i % len(bodies)]) for i in range(articles)]
+
+
+def write_warcs(folder: Path, pages: list[tuple[str, bytes]], files: int) -> list[Path]:
     when = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     paths = [folder / f"cc-news-{i:02d}.warc.gz" for i in range(files)]
     for number, path in enumerate(paths):
         with path.open("wb") as stream:
             writer = WARCWriter(stream, gzip=True)
-            for page in pages[number::files]:
+            for url, body in pages[number::files]:
                 headers = StatusAndHeaders(
                     "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
                 )
                 record = writer.create_warc_record(
-                    f"https://{page.host.replace('127.0.0.', 'outlet')}.example{page.path}",
+                    url,
                     "response",
-                    payload=io.BytesIO(page.html),
-                    length=len(page.html),
+                    payload=io.BytesIO(body),
+                    length=len(body),
                     http_headers=headers,
                     warc_headers_dict={"WARC-Date": when},
                 )
@@ -73,6 +93,10 @@ def write_warcs(folder: Path, articles: int, files: int) -> list[Path]:
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def single_process(paths: list[Path], folder: Path) -> dict[str, float]:
@@ -101,7 +125,7 @@ def on_cluster(paths: list[Path], folder: Path, workers: int, per_task: int) -> 
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
@@ -118,6 +142,7 @@ def on_cluster(paths: list[Path], folder: Path, workers: int, per_task: int) -> 
         )
         wall = time.perf_counter() - started
         worker_cpu = sum(client.run(cpu_seconds).values()) - before
+        worker_mb = max(client.run(peak_mb).values())
     parquet = sum(Path(p).stat().st_size for p in report.parts)
     return {
         "workers": workers,
@@ -126,6 +151,7 @@ def on_cluster(paths: list[Path], folder: Path, workers: int, per_task: int) -> 
         "articles": report.articles,
         "tasks": report.tasks,
         "worker_cpu_s": worker_cpu,
+        "worker_peak_mb": worker_mb,
         "parquet_bytes": parquet,
     }
 
@@ -159,13 +185,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1200)
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--records-per-task", type=int, default=100)
+    parser.add_argument(
+        "--pages",
+        choices=["synthetic", "publishers"],
+        default="synthetic",
+        help="synthetic: demo-text pages (small, clean); publishers: real publishers' pages (fundus test data)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    import distributed  # noqa: F401  (its import sets its loggers to INFO: quiet them after it)
+
     logging.getLogger("distributed").setLevel(logging.WARNING)
+    logging.getLogger("essentiel").setLevel(logging.ERROR)  # pages with no article, as import logs them
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = write_warcs(folder, args.articles, args.files)
+        make = synthetic_pages if args.pages == "synthetic" else publisher_pages
+        paths = write_warcs(folder, make(args.articles), args.files)
         warc_bytes = sum(p.stat().st_size for p in paths)
         base = single_process(paths, folder)
         runs = [on_cluster(paths, folder, n, args.records_per_task) for n in (1, 2)]
@@ -176,7 +212,10 @@ def main() -> None:
     figures: dict[str, Any] = {
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
-        "text": "real text multiplied with perturbation (bench_e2e.make_day)",
+        "text": {
+            "synthetic": "real text multiplied with perturbation (bench_e2e.make_day), small clean pages",
+            "publishers": "real publishers' pages (fundus test data) repeated under other URLs",
+        }[args.pages],
         "warc_files": len(paths),
         "articles": n,
         "import_per_s": import_rate,
@@ -222,6 +261,10 @@ def main() -> None:
     print(f"| batch load (Parquet -> SQLite, stories) | {figures['load']['per_s']:.1f} | | | |")
     print()
     print(f"scaling, 2 workers vs 1: {figures['scaling_2_vs_1']:.2f}x")
+    print(
+        "peak memory per worker: "
+        + ", ".join(f"{r['workers']} worker(s) {r['worker_peak_mb']:.0f} MB" for r in runs)
+    )
     print(
         "cluster start-up (workers started, model loaded): "
         + ", ".join(f"{r['workers']} worker(s) {r['startup_s']:.1f} s" for r in runs)

@@ -23,8 +23,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from essentiel.batch import run_batch
 from essentiel.batch.process import PartResult, Task, process_part
+from essentiel.batch.run import run_batch
 from essentiel.batch.warc import records
 from essentiel.cli import cli
 from essentiel.models import Article
@@ -117,7 +117,11 @@ def scheduler() -> Iterator[str]:
     from distributed import LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
     ) as cluster:
         yield cluster.scheduler_address
 

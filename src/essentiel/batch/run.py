@@ -71,7 +71,7 @@ def dask_client(
             n_workers=workers,
             threads_per_worker=threads_per_worker,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free port: 8787 may be taken by another cluster
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

@@ -63,7 +63,7 @@ def run_(
     as_json: bool,
 ) -> None:
     """Extract, detect languages, sign (MinHash) and embed the articles of WARC files (paths, globs, URLs)."""
-    from ..batch import run_batch
+    from ..batch.run import run_batch
 
     with progress_bar("batch", None) as advance:
         report = run_batch(
