@@ -252,3 +252,42 @@ def test_same_input_same_edition() -> None:
     assert [(r.story.id, r.score, dict(r.why)) for r in first] == [
         (r.story.id, r.score, dict(r.why)) for r in again
     ]
+
+
+@pytest.mark.parametrize("outlets", [1, 2, 3, 5])
+def test_one_more_independent_outlet_ranks_higher_and_only_the_outlets_component_differs(
+    outlets: int,
+) -> None:
+    """Two stories with the same number of articles, languages, countries and times: one more outlet wins."""
+    articles_each = outlets + 1
+    more = [art(f"m{i}", f"m{i}.fr", title=f"Plus histoire {i}") for i in range(articles_each)]
+    fewer = [art(f"f{i}", f"f{i % outlets}.fr", title=f"Moins histoire {i}") for i in range(articles_each)]
+    # "s-a..." would win a tie on its id: the story with more outlets is named to lose any tie
+    stories = [Story("s-a-fewer", tuple(a.id for a in fewer)), Story("s-z-more", tuple(a.id for a in more))]
+    ranked = _rank(stories, fewer + more)
+    assert [r.story.id for r in ranked] == ["s-z-more", "s-a-fewer"]
+    top, other = ranked[0].why, ranked[1].why
+    assert (top["outlets"]["value"], other["outlets"]["value"]) == (outlets + 1, outlets)
+    for name in COMPONENTS:
+        if name != "outlets" and name in top:
+            assert top[name]["contribution"] == other[name]["contribution"], name
+
+
+def test_wire_copies_add_neither_articles_nor_velocity() -> None:
+    """Three own texts and eight outlets running one wire text score as four texts from four voices."""
+    own = [
+        art(f"o{i}", f"own{i}.fr", text=f"Un texte propre numéro {i} sur la dissolution.") for i in range(3)
+    ]
+    copies = [art(f"c{i}", f"copy{i}.fr", text=WIRE_TEXT, title="Dépêche") for i in range(8)]
+    four = [
+        art(f"q{i}", f"four{i}.fr", text=f"Un autre texte numéro {i} sur la dissolution.") for i in range(4)
+    ]
+    stories = [
+        Story("s-a-padded", tuple(a.id for a in own + copies)),
+        Story("s-b-four", tuple(a.id for a in four)),
+    ]
+    ranked = {r.story.id: r for r in _rank(stories, own + copies + four)}
+    padded, plain = ranked["s-a-padded"], ranked["s-b-four"]
+    for name in ("outlets", "articles", "velocity"):
+        assert padded.why[name]["value"] == plain.why[name]["value"] == 4, name
+    assert padded.score == pytest.approx(plain.score)

@@ -124,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
         _between(0, 100),
     ),
     Setting(
+        "ranking.prominence",
+        1.5,
+        "points per doubling of (1 + outlets leading with the story in a top-stories feed)",
+        _between(0, 100),
+    ),
+    Setting(
         "ranking.half_life_hours", 12.0, "hours for a story's recency points to halve", _between(0.5, 720)
     ),
     Setting(

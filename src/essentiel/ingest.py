@@ -25,6 +25,7 @@ from .models import Article, FeedItem, Fetched, Source, outlet_of, stable_id
 from .sources.entries import entry_hash, item_hashes, page_canonical
 from .sources.feeds import discover_feeds, is_sitemap_index, parse_feed
 from .store import SourceState, Store
+from .store.prominence import record_feed_positions
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
@@ -120,6 +121,10 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
                 )
             else:
                 items = await _feed_items(fetcher, source, fetched)
+                if source.kind in ("feed", "page"):  # a feed's order is prominence; a sitemap's is not
+                    record_feed_positions(
+                        store.db, source.id, [canonical_url(i.url) if i.url else "" for i in items]
+                    )
                 await _ingest_items(store, fetcher, source, items, result)
     except (FetchError, ParseError) as exc:
         retry = getattr(exc, "retry_after", None)

@@ -19,6 +19,7 @@ from .ingest import RefreshResult, fetch_due
 from .models import Article, Edition, RankedStory, Story
 from .rank import RankWeights, rank_stories
 from .store import Store
+from .store.prominence import top_story_positions
 from .stories.cluster import cluster_articles
 from .stories.incremental import update_stories
 from .summarize.llm import summarizer_from_settings
@@ -95,6 +96,7 @@ def build_edition(store: Store, config: Config, now: datetime | None = None) -> 
             language=config["general.languages"][0],
             max_words=int(config["edition.summary_words"]),
             previous=latest if latest is not None and latest.day < day else None,
+            positions=top_story_positions(store.db, list(by_id)),
             categories={sid: t.category for sid, t in topics.items() if t.category},
             ui_language=config["general.ui_language"],
             summarizer=summarizer_from_settings(

@@ -1,13 +1,15 @@
 """Rank stories by an explainable score: a weighted sum of components, each reported in `why`.
 
 score = outlets   * log2(weighted independent outlets)   wire copy and copies of one text count once
-      + articles  * log2(articles)
+      + articles  * log2(distinct texts)                   copies of one text count once
       + languages * (distinct languages - 1)
       + countries * (distinct countries - 1)               Article.country when known, else the URL's ccTLD
-      + velocity  * log2((1 + articles of the last velocity_hours) / (1 + the story's earlier rate))
+      + velocity  * log2((1 + texts of the last velocity_hours) / (1 + the story's earlier rate))
       + recency   * 0.5 ** (age of the median publication / half-life)   (0.5 when no article is dated)
       + authority * mean source weight
       + entities  * salience of the story's top named entity (off by default)
+      + prominence * log2(1 + sum over outlets of 1 / (1 + best position in its top-stories feeds))
+                                                           only when feed positions are given
       + novelty   * (1 new since the previous edition | share of new articles | -1 nothing new)
                                                            only when the previous edition is given
 
@@ -59,14 +61,17 @@ class RankWeights:
     authority: float = 0.5  # times the mean source weight (1.0 for an ordinary source)
     entities: float = 0.0  # times the share of articles naming the top entity (needs spaCy for every story)
     novelty: float = 2.0  # new since the previous edition (+), nothing new (-)
+    prominence: float = 1.5  # per doubling of (1 + outlets leading with it, by 1 / (1 + feed position))
     half_life_hours: float = 12.0
     authoritative: float = 1.5  # a single-source story competes with the others when its weight is this high
 
 
-def _voice_groups(articles: Sequence[Article]) -> dict[str, list[int]]:
+def _voice_groups(
+    articles: Sequence[Article], copies: Sequence[Sequence[int]] | None = None
+) -> dict[str, list[int]]:
     keys = [a.outlet_key if a.independent else WIRE for a in articles]
     voices: dict[str, list[int]] = {}
-    for group in duplicate_groups(articles):
+    for group in duplicate_groups(articles) if copies is None else copies:
         names = sorted({keys[i] for i in group})
         representative = WIRE if WIRE in names else names[0]
         voices.setdefault(representative, []).extend(group)
@@ -78,10 +83,24 @@ def independent_outlets(articles: Sequence[Article]) -> list[str]:
     return sorted(_voice_groups(articles))
 
 
-def weighted_outlets(articles: Sequence[Article]) -> float:
+def weighted_outlets(articles: Sequence[Article], copies: Sequence[Sequence[int]] | None = None) -> float:
     """Sum over the independent voices of their highest source weight (= the count for ordinary sources)."""
-    groups = _voice_groups(articles)
+    groups = _voice_groups(articles, copies)
     return sum(max(articles[i].source_weight for i in members) for members in groups.values())
+
+
+def distinct_texts(
+    articles: Sequence[Article], copies: Sequence[Sequence[int]] | None = None
+) -> list[Article]:
+    """One article per text: copies of one text (wire copy run by several outlets) count once, by the
+    earliest dated copy, so syndication adds neither articles nor velocity."""
+    groups = duplicate_groups(articles) if copies is None else copies
+    out = []
+    for group in groups:
+        members = [articles[i] for i in group]
+        dated = [a for a in members if a.published is not None]
+        out.append(min(dated, key=lambda a: (a.published, a.id)) if dated else members[0])
+    return out
 
 
 def country_of(article: Article) -> str | None:
@@ -149,6 +168,21 @@ def _entity_salience(members: Sequence[Article], language: str | None) -> float:
     return sum(top in t for t in texts) / len(members)
 
 
+def prominence(members: Sequence[Article], positions: Mapping[str, int]) -> tuple[int, float]:
+    """(outlets featuring the story in a top-stories feed, sum over them of 1 / (1 + best position)).
+
+    `positions`: article id -> best position (0 = first) in a top-stories or homepage feed. An outlet counts
+    once, with its best-placed article of the story.
+    """
+    best: dict[str, int] = {}
+    for article in members:
+        position = positions.get(article.id)
+        if position is not None:
+            key = article.outlet_key
+            best[key] = min(position, best.get(key, position))
+    return len(best), sum(1.0 / (1.0 + p) for p in best.values())
+
+
 def _novelty(story: Story, members: Sequence[Article], previous: Edition) -> tuple[str, float]:
     """('new', 1) | ('continued', share of new articles) | ('unchanged', -1) against the previous edition."""
     ids = {a.id for a in members}
@@ -169,6 +203,7 @@ REASONS = {
         "{n} pays",
         "{n} dans les {h} dernières heures",
         "nouveau depuis hier : {v}",
+        "à la une de {n} média{s}",
     ),
     "en": (
         "{n} outlet{s}",
@@ -176,6 +211,7 @@ REASONS = {
         "{n} countries",
         "{n} in the last {h} hours",
         "new since yesterday: {v}",
+        "top story at {n} outlet{s}",
     ),
 }
 YES_NO = {
@@ -194,6 +230,9 @@ def reason(lang: str, why: Mapping[str, Any], hours: float) -> str:
             parts.append(table[index].format(n=why[key]["value"]))
     if why.get("velocity", {}).get("value", 0):
         parts.append(table[3].format(n=why["velocity"]["value"], h=f"{hours:g}"))
+    featured = why.get("prominence", {}).get("featured", 0)
+    if featured:
+        parts.append(table[5].format(n=featured, s="s" if featured > 1 else ""))
     if "novelty" in why:
         parts.append(table[4].format(v=YES_NO.get(lang, YES_NO["en"])[why["novelty"]["status"]]))
     return ", ".join(parts)
@@ -207,18 +246,21 @@ def score_story(
     language: str | None = None,
     story: Story | None = None,
     previous: Edition | None = None,
+    positions: Mapping[str, int] | None = None,
 ) -> tuple[float, dict[str, Any]]:
     """The score of a story's articles and its explanation (the contributions sum to the score)."""
-    voices = independent_outlets(members)
+    copies = duplicate_groups(members)
+    voices = sorted(_voice_groups(members, copies))
+    texts = distinct_texts(members, copies)
     langs = sorted({(a.language or "").lower()[:2] for a in members if a.language})
     countries = sorted({c for c in (country_of(a) for a in members) if c})
     age = _age_hours(_median_published(members), now)
     decay = 0.5 if age is None else 0.5 ** (age / weights.half_life_hours)
     authority = statistics.fmean(a.source_weight for a in members) if members else 0.0
-    recent, speed = velocity(members, now, weights.velocity_hours)
+    recent, speed = velocity(texts, now, weights.velocity_hours)
     raw: dict[str, tuple[Any, float]] = {
-        "outlets": (len(voices), weights.outlets * math.log2(max(weighted_outlets(members), 1.0))),
-        "articles": (len(members), weights.articles * math.log2(max(len(members), 1))),
+        "outlets": (len(voices), weights.outlets * math.log2(max(weighted_outlets(members, copies), 1.0))),
+        "articles": (len(texts), weights.articles * math.log2(max(len(texts), 1))),
         "languages": (len(langs), weights.languages * max(len(langs) - 1, 0)),
         "countries": (len(countries), weights.countries * max(len(countries) - 1, 0)),
         "velocity": (recent, weights.velocity * speed),
@@ -229,6 +271,13 @@ def score_story(
         salience = _entity_salience(members, _story_language(members, language))
         raw["entities"] = (round(salience, 6), weights.entities * salience)
     why: dict[str, Any] = {name: {"value": v, "contribution": round(c, 6)} for name, (v, c) in raw.items()}
+    if positions is not None:
+        featured, value = prominence(members, positions)
+        why["prominence"] = {
+            "value": round(value, 6),
+            "contribution": round(weights.prominence * math.log2(1.0 + value), 6),
+            "featured": featured,
+        }
     if previous is not None and story is not None:
         status, value = _novelty(story, members, previous)
         why["novelty"] = {"value": value, "contribution": round(weights.novelty * value, 6), "status": status}
@@ -287,9 +336,11 @@ def rank_stories(
     categories: Mapping[str, str] | None = None,
     quotas: Mapping[str, int] | None = None,
     ui_language: str | None = None,
+    positions: Mapping[str, int] | None = None,
 ) -> list[RankedStory]:
     """The edition: stories by score with rank 1..N, reasons, outlets, languages, entities and a summary.
 
+    `positions` (article id -> best position in a top-stories feed) enables prominence;
     `previous` (yesterday's edition) enables novelty; `categories` (story id -> category) and `quotas`
     (category -> most stories) limit a category; `why["reason"]` is in `ui_language` (default: `language`).
     """
@@ -297,7 +348,13 @@ def rank_stories(
     for story in stories:
         members = [articles[i] for i in story.article_ids if i in articles]
         score, why = score_story(
-            members, now=now, weights=weights, language=language, story=story, previous=previous
+            members,
+            now=now,
+            weights=weights,
+            language=language,
+            story=story,
+            previous=previous,
+            positions=positions,
         )
         lang = (ui_language or language or "en").lower()[:2]
         why["reason"] = why.get(f"reason_{lang}", why["reason_en"])
