@@ -272,9 +272,9 @@ def test_healthz_metrics_and_status_follow_the_scheduler(loopback: LoopbackServe
     assert not worker.is_alive()
     assert figures[("essentiel_fetches_total", (("status", "200"),))] == 4  # the feed and its 3 pages
     assert figures[("essentiel_fetches_total", (("status", "404"),))] == 1
-    assert figures[("essentiel_source_errors_total", (("source", 'bad "feed"'),))] == 1
-    assert figures[("essentiel_source_errors_total", (("source", "good feed"),))] == 0
-    assert figures[("essentiel_source_consecutive_errors", (("source", 'bad "feed"'),))] == 1
+    assert figures[("essentiel_source_errors_total", (("id", "2"), ("source", 'bad "feed"')))] == 1
+    assert figures[("essentiel_source_errors_total", (("id", "1"), ("source", "good feed")))] == 0
+    assert figures[("essentiel_source_consecutive_errors", (("id", "2"), ("source", 'bad "feed"')))] == 1
     assert figures[("essentiel_articles_last_hour", ())] == 3
     assert figures[("essentiel_sources_due", ())] == 0
     assert figures[("essentiel_scheduler_alive", ())] == 1

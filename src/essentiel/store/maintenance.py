@@ -206,6 +206,7 @@ class MaintenanceStore:
             },
             "sources": [
                 {
+                    "id": s.source_id,
                     "source": s.name,
                     "checks": s.checks,
                     "errors": s.errors,

@@ -114,16 +114,20 @@ def metric_families(store: Store, figures: dict[str, Any]) -> Iterator[Metric]:
         worst.add_metric([stage], timing["max_seconds"])
     yield from (stages, last, worst)
     errors = CounterMetricFamily(
-        "essentiel_source_errors", "Errors per source: failed checks and skipped pages.", labels=["source"]
+        "essentiel_source_errors",
+        "Errors per source: failed checks and skipped pages.",
+        labels=["source", "id"],
     )
-    checks = CounterMetricFamily("essentiel_source_checks", "Checks per source.", labels=["source"])
+    checks = CounterMetricFamily("essentiel_source_checks", "Checks per source.", labels=["source", "id"])
     failing = GaugeMetricFamily(
-        "essentiel_source_consecutive_errors", "Consecutive failed checks per source.", labels=["source"]
+        "essentiel_source_consecutive_errors",
+        "Consecutive failed checks per source.",
+        labels=["source", "id"],
     )
-    for source in figures["sources"]:
-        errors.add_metric([source["source"]], source["errors"])
-        checks.add_metric([source["source"]], source["checks"])
-        failing.add_metric([source["source"]], source["consecutive_errors"])
+    for source in figures["sources"]:  # names may repeat: the source's id keeps each series unique
+        errors.add_metric([source["source"], str(source["id"])], source["errors"])
+        checks.add_metric([source["source"], str(source["id"])], source["checks"])
+        failing.add_metric([source["source"], str(source["id"])], source["consecutive_errors"])
     yield from (errors, checks, failing)
     scheduler = figures["scheduler"]
     yield GaugeMetricFamily(
