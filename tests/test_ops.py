@@ -10,6 +10,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -464,3 +465,52 @@ def test_a_read_only_store_gives_one_line_and_stays_whole(loopback: LoopbackServ
         assert status.returncode == 0 and "2 articles" in status.stdout, status.stderr
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_essentiel_run_serves_the_web_app_and_stops_on_sigterm(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    """One process: the loop and the web app; /healthz and /metrics over real HTTP; SIGTERM stops both."""
+    serve_feed(loopback, 2)
+    port = free_port()
+    config = write_config(tmp_path / "essentiel.toml", tmp_path / "e.db", loopback.url("/feed.xml"))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[fetch]", f'[outputs]\nport = {port}\nsite_dir = ""\n[fetch]'
+        ),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "essentiel", "--config", str(config), "run", "--serve"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+
+        def healthy() -> bool:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.TransportError:
+                return False
+            return response.status_code == 200 and response.json()["scheduler"] is not None
+
+        wait_for(healthy, 120)
+        wait_for(
+            lambda: "essentiel_articles_last_hour 2.0" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        )
+        report = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        assert report["scheduler"]["alive"] and report["scheduler"]["pid"] == process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    with pytest.raises(httpx.TransportError):  # the web app stopped with the loop
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    with open_store(tmp_path / "e.db") as store:
+        assert store.heartbeat().state == "stopped"  # type: ignore[union-attr]
+    refused = CliRunner().invoke(cli, ["--config", str(config), "run", "--once", "--serve"])
+    assert refused.exit_code == 2 and "does not go with --once" in refused.stderr

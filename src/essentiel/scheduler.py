@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,9 +58,36 @@ def prune(store: Store, config: Config, now: datetime) -> None:
         log.info("raw pages pruned removed=%d keep_days=%d", removed, keep)
 
 
-def run_forever(config: Config, stop: threading.Event | None = None) -> None:
+def serve_web(config: Config) -> Callable[[], None]:
+    """The web app on outputs.host:outputs.port in a thread of this process; returns the function that stops it."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    host, port = str(config["outputs.host"]), int(config["outputs.port"])
+    app = create_app(config.database, config=config)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(
+        target=server.run, name="web", daemon=True
+    )  # no signal handlers off the main thread
+    thread.start()
+    while not server.started and thread.is_alive():
+        thread.join(0.05)
+    if not server.started:
+        raise EssentielError(f"cannot serve the web app on http://{host}:{port}/ (is the port in use?)")
+    log.info("web app served stage=web url=http://%s:%d/", host, port)
+
+    def close() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return close
+
+
+def run_forever(config: Config, stop: threading.Event | None = None, *, serve: bool = False) -> None:
     """Loop until SIGINT/SIGTERM (or `stop` is set): fetch, then build and publish the edition when due.
 
+    `serve`: the web app runs in the same process (a thread), on outputs.host and outputs.port.
     A StoreError (disk full, read-only store, I/O error) ends the loop: it is logged and raised, so
     `essentiel run` prints it on one line and exits with status 2.
     """
@@ -71,8 +99,9 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
     with instance_lock(config.database), open_store(config.database) as store:
         latest = store.latest_edition()
         last_day = latest.day if latest else None
-        store.beat(interval, started=True)
+        close_web = serve_web(config) if serve else None
         try:
+            store.beat(interval, started=True)
             while not stop.is_set():
                 last_day = run_pass(store, config, last_day)
                 store.beat(interval)
@@ -80,6 +109,9 @@ def run_forever(config: Config, stop: threading.Event | None = None) -> None:
         except StoreError as exc:
             log.error("scheduler stopped on a storage error stage=store error=%s", exc)
             raise
+        finally:
+            if close_web is not None:
+                close_web()
         store.beat(interval, state="stopped")
     log.info("scheduler stopped")
 

@@ -117,16 +117,21 @@ def serve_app(database: Path, host: str, port: int, ui_language: str, config: Co
 
 @cli.command()
 @click.option("--once", is_flag=True, help="One pass (fetch, edition, publish), then exit.")
+@click.option(
+    "--serve", is_flag=True, help="Serve the web app in the same process (outputs.host, outputs.port)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def run(state: State, once: bool, as_json: bool) -> None:
+def run(state: State, once: bool, serve: bool, as_json: bool) -> None:
     """Run the job: fetch due sources, build the day's edition, publish it; loop unless --once."""
     from ..lock import instance_lock
     from ..pipeline import run_once
     from ..scheduler import run_forever
 
+    if once and serve:
+        raise InputError("--serve runs the web app beside the loop: it does not go with --once")
     if not once:
-        run_forever(state.config)
+        run_forever(state.config, serve=serve)
         return
     with instance_lock(state.config.database), state.store() as store, progress_bar("fetch", None) as advance:
         results, edition = run_once(store, state.config, advance)
