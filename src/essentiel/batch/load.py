@@ -29,7 +29,7 @@ from ..stories.text import embedding_text
 from .warc import expand_inputs
 
 log = logging.getLogger(__name__)
-LOAD_ROWS = 1000
+LOAD_ROWS = 5000  # rows per insert and clustering call: each call reloads the stories of the window
 
 
 class PrecomputedEmbedder:

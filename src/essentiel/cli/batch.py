@@ -97,23 +97,34 @@ def run_(
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--no-cluster", is_flag=True, help="Only insert the articles (the next edition clusters them).")
 @click.option("--editions", is_flag=True, help="Then build one edition per day of the loaded articles.")
+@click.option(
+    "--rows",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Rows per insert and clustering step.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def load(state: State, inputs: tuple[str, ...], no_cluster: bool, editions: bool, as_json: bool) -> None:
+def load(
+    state: State, inputs: tuple[str, ...], no_cluster: bool, editions: bool, rows: int, as_json: bool
+) -> None:
     """Insert the articles of `batch run` Parquet parts (files, folders, globs) and place them into stories."""
-    summary = _load(state, list(inputs), cluster=not no_cluster, editions=editions)
+    summary = _load(state, list(inputs), cluster=not no_cluster, editions=editions, rows=rows)
     if as_json:
         emit_json(summary)
     else:
         _echo_load(summary)
 
 
-def _load(state: State, inputs: list[str], *, cluster: bool, editions: bool) -> dict[str, Any]:
+def _load(
+    state: State, inputs: list[str], *, cluster: bool, editions: bool, rows: int = 5000
+) -> dict[str, Any]:
     from ..batch.load import build_day_editions, load_parquet
 
     with state.store() as store:
         with progress_bar("load", None) as advance:
-            summary = asdict(load_parquet(store, inputs, cluster=cluster, progress=advance))
+            summary = asdict(load_parquet(store, inputs, cluster=cluster, rows=rows, progress=advance))
         if editions:
             built = build_day_editions(store, state.config, summary["days"])
             summary["editions"] = [{"day": e.day.isoformat(), "stories": len(e.stories)} for e in built]
