@@ -14,6 +14,7 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -27,6 +28,7 @@ from essentiel.batch.process import PartResult, Task, process_part
 from essentiel.batch.run import run_batch
 from essentiel.batch.warc import records
 from essentiel.cli import cli
+from essentiel.errors import InputError
 from essentiel.models import Article
 from essentiel.store import open_store
 from essentiel.stories.dedupe import NUM_PERM, _minhash, _words, shingles
@@ -277,15 +279,26 @@ def test_a_failed_task_is_retried(scheduler: str, tmp_path: Path) -> None:
         "part-00000-00001.parquet",
     ]
     assert not list(out.glob("*.tmp"))
-    with pytest.raises(OSError, match="simulated failure"):
-        run_batch(
-            [str(warc)],
-            str(tmp_path / "again"),
-            scheduler=scheduler,
-            records_per_task=2,
-            retries=0,
-            process=flaky,
-        )
+
+
+def test_failed_tasks_are_reported_and_resumed(scheduler: str, tmp_path: Path) -> None:
+    warc = build_warc(tmp_path / "one.warc.gz", pages()[:4], extras=False)
+    out = tmp_path / "out"
+    options: dict[str, Any] = {"scheduler": scheduler, "records_per_task": 2, "process": flaky}
+    # No retries: both tasks fail; the failures are reported, the run does not stop at the first one.
+    failed = run_batch([str(warc)], str(out), retries=0, **options)
+    assert failed.tasks == 0 and failed.parts == [] and len(failed.failed) == 2
+    assert (
+        failed.failed[0].startswith(f"{warc} bytes 0-") and "OSError: simulated failure" in failed.failed[0]
+    )
+    # Nothing was complete, so running again needs no --resume (second attempts: they succeed). Once the folder
+    # holds parts, a new run is refused without --resume; with it, the complete parts are kept, not run again.
+    first = run_batch([str(warc)], str(out), retries=0, **options)
+    assert first.tasks == 2 and first.failed == [] and first.articles == 4
+    with pytest.raises(InputError, match="holds 2 parts of an earlier run"):
+        run_batch([str(warc)], str(out), retries=0, **options)
+    kept = run_batch([str(warc)], str(out), retries=0, resume=True, **options)
+    assert (kept.tasks, kept.reused, kept.failed) == (0, 2, []) and kept.parts == first.parts
 
 
 def test_run_then_load_and_build_the_editions(scheduler: str, runner: CliRunner, tmp_path: Path) -> None:

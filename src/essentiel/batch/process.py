@@ -29,7 +29,7 @@ from ..sources.entries import page_canonical
 from ..stories.dedupe import MAX_WORDS, MIN_WORDS, NUM_PERM, _minhash, _words, dedupe_text, shingles
 from ..stories.embed import UseEmbedder
 from ..stories.text import embedding_text
-from .warc import location, open_input, records
+from .warc import open_input, records
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 64
@@ -81,6 +81,14 @@ class Task:
     @property
     def name(self) -> str:
         return f"part-{self.file_index:05d}-{self.part:05d}.parquet"
+
+    @property
+    def path(self) -> str:
+        """Where the part goes: `output` (a folder, or an fsspec URL) / name."""
+        return f"{self.output.rstrip('/')}/{self.name}"
+
+    def describe(self) -> str:
+        return f"{self.url} bytes {self.start}-{'end' if self.end is None else self.end}"
 
 
 @dataclass
@@ -166,8 +174,7 @@ def process_part(task: Task) -> PartResult:
     from fsspec.core import url_to_fs
 
     result = PartResult(task)
-    fs, root = url_to_fs(task.output)
-    final = f"{root.rstrip('/')}/{task.name}"
+    fs, final = url_to_fs(task.path)
     temporary = f"{final}.{uuid.uuid4().hex}.tmp"
     table_schema = schema()
     pending: list[tuple[Article, dict[str, Any]]] = []
@@ -205,5 +212,5 @@ def process_part(task: Task) -> PartResult:
     finally:
         if fs.exists(temporary):
             fs.rm(temporary)
-    result.path = location(fs, final)
+    result.path = task.path
     return result

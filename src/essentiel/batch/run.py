@@ -36,6 +36,10 @@ class BatchReport:
     duplicates: int = 0
     skipped: int = 0
     corrupt: list[str] = field(default_factory=list)
+    failed: list[str] = field(
+        default_factory=list
+    )  # tasks that failed after their retries: run again, --resume
+    reused: int = 0  # parts already complete, kept by --resume
     parts: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -90,10 +94,15 @@ def run_batch(
     records_per_task: int = RECORDS_PER_TASK,
     batch_size: int = BATCH_SIZE,
     retries: int = RETRIES,
+    resume: bool = False,
     process: Callable[[Task], PartResult] = process_part,
     progress: Callable[[int], None] | None = None,
 ) -> BatchReport:
-    """Process WARC files on Dask into Parquet parts under `output` (a folder or an fsspec URL)."""
+    """Process WARC files on Dask into Parquet parts under `output` (a folder or an fsspec URL).
+
+    A task that still fails after its retries is reported in `failed` and the others go on; `resume` then
+    keeps the parts already complete and runs only the missing ones (same inputs, same `records_per_task`).
+    """
     from distributed import as_completed
     from fsspec.core import url_to_fs
 
@@ -104,13 +113,25 @@ def run_batch(
     fs, root = url_to_fs(output)  # a local path is made absolute: workers have their own working folder
     fs.makedirs(root, exist_ok=True)
     output = location(fs, root)
+    done = {location(fs, p) for p in fs.glob(f"{root.rstrip('/')}/part-*.parquet")}
+    if done and not resume:
+        raise InputError(
+            f"{output}: holds {len(done)} parts of an earlier run (add --resume to complete it, or use another folder)"
+        )
     report = BatchReport(files, output)
     with dask_client(scheduler, workers, threads_per_worker, processes) as client:
         scans = client.map(scan, files, per_task=records_per_task, retries=retries, pure=False)
         index = {future.key: number for number, future in enumerate(scans)}
+        what = {future.key: url for future, url in zip(scans, files, strict=True)}
         pending = as_completed(scans)
         for future in pending:
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as exc:  # after its retries: reported, the other tasks go on
+                line = f"{what[future.key]}: failed after {retries} retries ({type(exc).__name__}: {exc})"
+                log.error("%s", line)
+                report.failed.append(line)
+                continue
             if isinstance(result, Scan):
                 tasks = [
                     Task(
@@ -125,8 +146,13 @@ def run_batch(
                     )
                     for part, (start, end) in enumerate(result.ranges)
                 ]
-                log.info("%s: %d HTML responses, %d tasks", result.url, result.responses, len(tasks))
-                pending.update(client.map(process, tasks, retries=retries, pure=False))
+                todo = [t for t in tasks if t.path not in done]
+                report.reused += len(tasks) - len(todo)
+                report.parts += [t.path for t in tasks if t.path in done]
+                log.info("%s: %d HTML responses, %d tasks", result.url, result.responses, len(todo))
+                futures = client.map(process, todo, retries=retries, pure=False)
+                what.update((f.key, t.describe()) for f, t in zip(futures, todo, strict=True))
+                pending.update(futures)
                 continue
             report.add(result)
             for line in result.corrupt:

@@ -45,6 +45,11 @@ def batch() -> None:
     "--retries", default=2, show_default=True, type=click.IntRange(0, 20), help="Retries of a failed task."
 )
 @click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep the complete parts in OUT and run only the missing ones (same inputs).",
+)
+@click.option(
     "--load", "then_load", is_flag=True, help="Then load the results into the store (as `batch load`)."
 )
 @click.option("--json", "as_json", is_flag=True)
@@ -59,6 +64,7 @@ def run_(
     records_per_task: int,
     batch_size: int,
     retries: int,
+    resume: bool,
     then_load: bool,
     as_json: bool,
 ) -> None:
@@ -75,9 +81,20 @@ def run_(
             records_per_task=records_per_task,
             batch_size=batch_size,
             retries=retries,
+            resume=resume,
             progress=advance,
         )
     summary: dict[str, Any] = asdict(report)
+    if report.failed:  # the parts done are kept; nothing is loaded from an incomplete run
+        for line in report.failed:
+            click.echo(f"failed: {line}", err=True)
+        if as_json:
+            emit_json(summary)
+        click.echo(
+            f"error: {len(report.failed)} tasks failed after their retries: run the same command with --resume",
+            err=True,
+        )
+        raise click.exceptions.Exit(1)
     if then_load:
         summary["load"] = _load(state, report.parts, cluster=True, editions=False)
     if as_json:
@@ -88,6 +105,7 @@ def run_(
         f"{len(report.files)} files, {report.tasks} tasks: {report.articles} articles from {report.records} pages"
         f" ({report.duplicates} duplicates, {report.skipped} skipped, {len(report.corrupt)} corrupt records)"
         f" in {report.seconds:.1f} s ({rate:.1f} articles/s) -> {output}"
+        + (f" ({report.reused} parts kept from the earlier run)" if report.reused else "")
     )
     if then_load:
         _echo_load(summary["load"])
