@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from dateutil import parser as dateutil_parser
@@ -27,19 +28,23 @@ ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle"}
     | {"ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report"}
 )
-# Date sources in order of trust: JSON-LD first (see `published`), then these meta/time elements.
-PUBLISHED_XPATH = (
-    "//meta[@property='article:published_time' or @name='article:published_time'"
-    " or @property='og:article:published_time'"
-    " or @itemprop='datePublished' or @name='pubdate' or @name='publishdate' or @name='parsely-pub-date'"
-    " or @name='sailthru.date' or @name='dcterms.created' or @name='DC.date.issued' or @name='date']/@content"
-    " | //time[@itemprop='datePublished']/@datetime"
+# Date sources in order of trust: JSON-LD first (see `published`), then these <meta> elements (attribute, value)
+# and <time itemprop=...> elements, in document order.
+PUBLISHED_METAS = frozenset(
+    {("property", "article:published_time"), ("name", "article:published_time")}
+    | {("property", "og:article:published_time"), ("itemprop", "datePublished"), ("name", "pubdate")}
+    | {("name", "publishdate"), ("name", "parsely-pub-date"), ("name", "sailthru.date")}
+    | {("name", "dcterms.created"), ("name", "DC.date.issued"), ("name", "date")}
 )
-MODIFIED_XPATH = (
-    "//meta[@property='article:modified_time' or @name='article:modified_time' or @property='og:updated_time'"
-    " or @itemprop='dateModified'"
-    " or @name='lastmod' or @name='dcterms.modified']/@content | //time[@itemprop='dateModified']/@datetime"
+MODIFIED_METAS = frozenset(
+    {
+        ("property", "article:modified_time"),
+        ("name", "article:modified_time"),
+        ("property", "og:updated_time"),
+    }
+    | {("itemprop", "dateModified"), ("name", "lastmod"), ("name", "dcterms.modified")}
 )
+_META_KEYS = ("property", "name", "itemprop", "http-equiv")
 # time zone names found in dates that are not ISO 8601, with their offsets in seconds
 TZ_NAMES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 3600, "MEZ": 3600, "CEST": 7200, "MESZ": 7200, "BST": 3600}
 TZ_NAMES |= {"EET": 7200, "EEST": 10800, "EST": -18000, "EDT": -14400, "PST": -28800, "PDT": -25200}
@@ -60,14 +65,64 @@ def _text(value: Any) -> str:
     return " ".join(html_lib.unescape(str(value)).split()) if value else ""
 
 
+# --- One pass over the page's <meta>, <link>, <time>, <title>, <h1> and JSON-LD elements -----------------
+
+
+class PageIndex:
+    """The page's metadata elements, found in one pass over the tree (each `//meta` XPath is a pass of its own).
+
+    Every reader below takes the tree or its index (`PageIndex.of(tree)`), so the pass is done once per page.
+    """
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+        self.metas: list[tuple[str, dict[str, str]]] = []  # (tag, attributes) of <meta> and <time>, in order
+        self.links: list[dict[str, str]] = []
+        self.h1s: list[HtmlElement] = []
+        self.title = ""
+        self.scripts: list[str] = []  # JSON-LD
+        for element in tree.iter("meta", "time", "link", "title", "h1", "script"):
+            tag = element.tag
+            if tag in ("meta", "time"):
+                self.metas.append((tag, dict(element.attrib)))
+            elif tag == "link":
+                self.links.append(dict(element.attrib))
+            elif tag == "h1":
+                self.h1s.append(element)
+            elif tag == "title":
+                self.title = self.title or element.text or ""
+            elif element.get("type") == "application/ld+json":
+                self.scripts.append(element.text or "")
+
+    @classmethod
+    def of(cls, page: HtmlElement | PageIndex) -> PageIndex:
+        return page if isinstance(page, PageIndex) else cls(page)
+
+    def meta(self, keys: Iterable[tuple[str, str]], time_prop: str = "") -> list[str]:
+        """content of the <meta> elements with one of the (attribute, value) `keys`, and datetime of the
+        <time itemprop=`time_prop`> elements, in document order."""
+        wanted = frozenset(keys)
+        out = []
+        for tag, attributes in self.metas:
+            if tag == "meta":
+                if "content" in attributes and any((k, attributes.get(k)) in wanted for k in _META_KEYS):
+                    out.append(attributes["content"])
+            elif time_prop and attributes.get("itemprop") == time_prop and "datetime" in attributes:
+                out.append(attributes["datetime"])
+        return out
+
+    def link(self, rel: str) -> list[str]:
+        return [a["href"] for a in self.links if a.get("rel") == rel and "href" in a]
+
+
 # --- JSON-LD ---------------------------------------------------------------------------------------
 
 
-def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+def jsonld_objects(page: HtmlElement | PageIndex) -> Iterator[dict[str, Any]]:
     """Every JSON object in the page's JSON-LD scripts, including those in @graph and lists."""
-    for script in tree.xpath("//script[@type='application/ld+json']"):
+    for script in PageIndex.of(page).scripts:
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(script)
         except ValueError:
             continue
         stack = [data]
@@ -81,7 +136,7 @@ def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                     stack.extend(reversed(item["@graph"]))
 
 
-def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
+def jsonld_article(tree: HtmlElement | PageIndex) -> dict[str, Any]:
     """The first JSON-LD object typed as a news article; else the first with a headline and a
     datePublished (a WebPage, or a type we do not list); {} when there is none."""
     found: dict[str, Any] = {}
@@ -127,6 +182,11 @@ def drop_organisations(authors: Sequence[str], organisations: Iterable[str]) -> 
     """Drop authors that are the publisher (its site name, domain, a JSON-LD Organization, a company name),
     but only when a person is left: "Le Monde" alone stays the author, "Heise Online; Dirk Knop" keeps Dirk Knop.
     """
+    return people(authors, organisations) or tuple(authors)
+
+
+def people(authors: Sequence[str], organisations: Iterable[str]) -> tuple[str, ...]:
+    """The authors that are not the publisher or a company (see `drop_organisations`); may be empty."""
     known = {
         cleanup.normalize(o).replace(" ", "") for o in organisations if o and len(cleanup.normalize(o)) >= 2
     }
@@ -139,8 +199,7 @@ def drop_organisations(authors: Sequence[str], organisations: Iterable[str]) -> 
             or bool(ORGANISATION_WORDS.search(name))
         )
 
-    people = tuple(a for a in authors if not is_organisation(a))
-    return people or tuple(authors)
+    return tuple(a for a in authors if not is_organisation(a))
 
 
 # --- Title -----------------------------------------------------------------------------------------
@@ -156,11 +215,7 @@ def _variants(title: str) -> list[str]:
 # often a social-media rewording; the <h1> may be a logo; <title> carries the site name. On the fundus dev split,
 # this order (each source with its site-name tail cut) matched 0.84 of titles, the vote between sources 0.79.
 TITLE_SOURCES = ("jsonld", "og", "h1", "twitter", "title", "fallback")
-_META_TITLES = {
-    "og": "//meta[@property='og:title']/@content",
-    "twitter": "//meta[@name='twitter:title']/@content",
-    "title": "//title/text()",
-}
+_META_TITLES = {"og": ("property", "og:title"), "twitter": ("name", "twitter:title")}
 # classes of the element holding a kicker inside the <h1> ("Dachzeile", "topline", "surtitre", "overline")
 KICKER_CLASS = re.compile(
     r"kicker|topline|dachzeile|spitzmarke|overline|surtitre|roofline|eyebrow|supertitle", re.I
@@ -180,12 +235,14 @@ class Headline:
     full: str  # the headline as the page gives it, kicker included when it was there
 
 
-def title_sources(tree: HtmlElement, ld: dict[str, Any], fallback: str = "") -> dict[str, str]:
+def title_sources(page: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str = "") -> dict[str, str]:
     """The text of each headline source (whitespace normalised, entities resolved); '' when absent."""
-    h1 = next((t for t in (_text(h.text_content()) for h in tree.xpath("//h1")) if t), "")
+    index = PageIndex.of(page)
+    h1 = next((t for t in (_text(h.text_content()) for h in index.h1s) if t), "")
     found = {"jsonld": _text(_str(ld.get("headline"))), "h1": h1, "fallback": _text(fallback)}
-    for key, xpath in _META_TITLES.items():
-        found[key] = _text(next(iter(tree.xpath(xpath)), ""))
+    for key, meta_key in _META_TITLES.items():
+        found[key] = _text(next(iter(index.meta([meta_key])), ""))
+    found["title"] = _text(index.title)
     return {key: found[key] for key in TITLE_SOURCES}
 
 
@@ -220,7 +277,7 @@ def _reduce(source: str, others: Sequence[str], names: Sequence[str]) -> str:
 
 
 def choose_title(
-    tree: HtmlElement, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
+    tree: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
 ) -> str:
     """The page's headline: the first of JSON-LD headline, og:title, <h1>, twitter:title, <title>, `fallback`,
     without a trailing site name (or a tail that another source leaves out: 'Title | Sport | BILD.de').
@@ -231,14 +288,15 @@ def choose_title(
 
 
 def headline(
-    tree: HtmlElement, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
+    page: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
 ) -> Headline:
     """The headline (as `choose_title`) split into kicker and title.
 
     The kicker is the part marked up as one in the <h1> (class "kicker", "topline", "Dachzeile"...), or a prefix
     ("Neue Leipziger Schule: ") that another source of the page leaves out, else `cleanup.split_kicker`'s rule.
     """
-    sources = [s for s in title_sources(tree, ld, fallback).values() if s]
+    index = PageIndex.of(page)
+    sources = [s for s in title_sources(index, ld, fallback).values() if s]
     stem = url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www.").rsplit(".", 1)[0]
     names = [cleanup.normalize(n).replace(" ", "") for n in (site_name, stem) if n]
     tails = {_tail(s, v) for s in sources for v in _variants(s)[1:]}
@@ -254,14 +312,15 @@ def headline(
     if not title:
         return Headline("", sources[0] if sources else "", sources[0] if sources else "")
     kicker, rest = (
-        _marked_kicker(tree, title) or _kicker_left_out(title, sources) or cleanup.split_kicker(title)
+        _marked_kicker(index, title) or _kicker_left_out(title, sources) or cleanup.split_kicker(title)
     )
     return Headline(kicker, rest, title)
 
 
-def _marked_kicker(tree: HtmlElement, title: str) -> tuple[str, str] | None:
+def _marked_kicker(index: PageIndex, title: str) -> tuple[str, str] | None:
     """The kicker element inside the <h1>, when the title starts with it or is the <h1> without it."""
-    for element in tree.xpath("//h1//*[@class]")[:20]:
+    marked = (e for h1 in index.h1s for e in h1.iterdescendants() if e.get("class") is not None)
+    for element in islice(marked, 20):
         if not KICKER_CLASS.search(element.get("class") or ""):
             continue
         kicker = _text(element.text_content()).rstrip(" :")
@@ -329,15 +388,16 @@ def _first_date(values: Iterable[str | None]) -> datetime | None:
     return None
 
 
-def published(tree: HtmlElement, ld: dict[str, Any], fallback: str | None) -> datetime | None:
-    """JSON-LD datePublished, then the meta/time elements of PUBLISHED_XPATH, then trafilatura's date."""
-    metas = [str(v) for v in tree.xpath(PUBLISHED_XPATH)]
+def published(page: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str | None) -> datetime | None:
+    """JSON-LD datePublished, then the meta/time elements of PUBLISHED_METAS, then trafilatura's date."""
+    metas = PageIndex.of(page).meta(PUBLISHED_METAS, "datePublished")
     return _first_date([_str(ld.get("datePublished")), *metas, _str(ld.get("dateCreated")), fallback])
 
 
-def modified(tree: HtmlElement, ld: dict[str, Any]) -> datetime | None:
+def modified(page: HtmlElement | PageIndex, ld: dict[str, Any]) -> datetime | None:
     """JSON-LD dateModified, then article:modified_time / og:updated_time and similar."""
-    return _first_date([_str(ld.get("dateModified")), *(str(v) for v in tree.xpath(MODIFIED_XPATH))])
+    metas = PageIndex.of(page).meta(MODIFIED_METAS, "dateModified")
+    return _first_date([_str(ld.get("dateModified")), *metas])
 
 
 # --- Details not (yet) on Article --------------------------------------------------------------------
@@ -355,35 +415,35 @@ class ArticleDetails:
     language: str | None = None
 
 
-PAYWALL_TIER_XPATH = (
-    "/html/head/meta[@property='article:content_tier'][@content='locked' or @content='metered']"
-)
 PAYWALL_CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' paywall ')]"
 
 
-def canonical(tree: HtmlElement) -> str | None:
-    for xpath in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
-        values = [str(v).strip() for v in tree.xpath(xpath) if str(v).strip()]
+def canonical(page: HtmlElement | PageIndex) -> str | None:
+    """<link rel=canonical>, else og:url."""
+    index = PageIndex.of(page)
+    for found in (index.link("canonical"), index.meta([("property", "og:url")])):
+        values = [v.strip() for v in found if v.strip()]
         if values:
             return values[0]
     return None
 
 
-def section(tree: HtmlElement, ld: dict[str, Any]) -> str | None:
+def section(page: HtmlElement | PageIndex, ld: dict[str, Any]) -> str | None:
     value = ld.get("articleSection")
     value = value[0] if isinstance(value, list) and value else value
-    metas = tree.xpath("//meta[@property='article:section']/@content")
+    metas = PageIndex.of(page).meta([("property", "article:section")])
     return _text(_str(value)) or (_text(metas[0]) if metas else "") or None
 
 
-def tags(tree: HtmlElement, ld: dict[str, Any]) -> tuple[str, ...]:
+def tags(page: HtmlElement | PageIndex, ld: dict[str, Any]) -> tuple[str, ...]:
     """article:tag metas, else JSON-LD keywords, else news_keywords / keywords metas; deduplicated, in order."""
-    raw: list[str] = [str(v) for v in tree.xpath("//meta[@property='article:tag']/@content")]
+    index = PageIndex.of(page)
+    raw: list[str] = index.meta([("property", "article:tag")])
     if not raw:
         keywords = ld.get("keywords")
         raw = [k for k in keywords if isinstance(k, str)] if isinstance(keywords, list) else [_str(keywords)]
     if not any(raw):
-        raw = [str(v) for v in tree.xpath("//meta[@name='news_keywords' or @name='keywords']/@content")[:1]]
+        raw = index.meta([("name", "news_keywords"), ("name", "keywords")])[:1]
     out: list[str] = []
     for value in raw:
         for tag in (_text(t) for t in value.split(",")):
@@ -392,7 +452,7 @@ def tags(tree: HtmlElement, ld: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def paywalled(tree: HtmlElement, ld: dict[str, Any], classes: str | None = None) -> bool:
+def paywalled(page: HtmlElement | PageIndex, ld: dict[str, Any], classes: str | None = None) -> bool:
     """JSON-LD isAccessibleForFree false (on the article or a hasPart), a locked content tier, a paywall box.
 
     `classes` is `cleanup.page_classes(tree)` when the caller has it (the class test is skipped when no class
@@ -402,10 +462,11 @@ def paywalled(tree: HtmlElement, ld: dict[str, Any], classes: str | None = None)
     for item in (ld, *(p for p in parts if isinstance(p, dict))):
         if str(item.get("isAccessibleForFree", "")).strip().lower() in ("false", "no", "0"):
             return True
-    if tree.xpath(PAYWALL_TIER_XPATH):
+    index = PageIndex.of(page)
+    if {"locked", "metered"} & set(index.meta([("property", "article:content_tier")])):
         return True
-    classes = cleanup.page_classes(tree) if classes is None else classes
-    return "paywall" in classes and bool(tree.xpath(PAYWALL_CLASS_XPATH))
+    classes = cleanup.page_classes(index.tree) if classes is None else classes
+    return "paywall" in classes and bool(index.tree.xpath(PAYWALL_CLASS_XPATH))
 
 
 @cache

@@ -22,6 +22,10 @@ from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 
 AUTHOR_MAX_CHARS = 120  # as trafilatura's extract_author
+JSON_TYPES = ("application/ld+json", "application/settings+json")
+# trafilatura's JSON-LD reader falls back to regular expressions that take a second on an 840 kB JSON-LD script
+# (a live blog's, in the fundus dev set): above this size, our own `json.loads` reading is enough.
+JSON_MAX_CHARS = 100_000
 
 
 # trafilatura 2.3's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS (trafilatura/xpaths.py) as Python tests on the
@@ -108,10 +112,12 @@ def page_metadata(tree: HtmlElement, url: str | None, *, need_date: bool) -> Doc
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None  # a single word is a handle or a site, not a name (as trafilatura does)
-    try:
-        meta = extract_meta_json(tree, meta)
-    except Exception as error:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs on odd pages
-        logger.debug("trafilatura JSON-LD metadata failed: %s", error)
+    ld_chars = sum(len(s.text or "") for s in tree.iter("script") if s.get("type") in JSON_TYPES)
+    if ld_chars <= JSON_MAX_CHARS:  # else our own JSON-LD reading (metadata.ld_authors...) is used
+        try:
+            meta = extract_meta_json(tree, meta)
+        except Exception as error:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs on odd pages
+            logger.debug("trafilatura JSON-LD metadata failed: %s", error)
     meta.url = meta.url or extract_url(tree, url)
     if need_date:
         # no date guessed from the body text ("Passed in January 2009" is not a publication date)
