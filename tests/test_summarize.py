@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
+
+import pytest
 
 from essentiel.models import Article, Story
 from essentiel.summarize import ExtractiveSummarizer, summarize_story
-from essentiel.summarize.clean import has_broken_quote, is_dangling, strip_dateline
+from essentiel.summarize.clean import has_broken_quote, is_dangling, quoted_share, strip_dateline
 from essentiel.summarize.extractive import is_junk
+from essentiel.summarize.units import sentence_units
 
 NOW = datetime(2024, 3, 12, 18, 0, tzinfo=UTC)
 
@@ -190,3 +194,113 @@ def test_default_budget_is_60_words() -> None:
     summary = SUMMARIZER.summarize(STORY, ARTICLES, language="fr")
     assert len(re.findall(r"\w+", summary.text)) <= 60
     assert 1 <= len(summary.sentences) <= 3
+
+
+def test_sentence_units_are_verbatim_whole_sentences() -> None:
+    glued = (
+        "Ce rappel concerne des gels de la marque Symex. Ils contiennent 30 millilitres.La DGCCRF estime qu'ils "
+        'possèdent une "teneur en éthanol insuffisante".'
+    )
+    assert sentence_units(glued, "fr") == [
+        "Ce rappel concerne des gels de la marque Symex.",
+        "Ils contiennent 30 millilitres.",
+        'La DGCCRF estime qu\'ils possèdent une "teneur en éthanol insuffisante".',
+    ]
+    quoted = (
+        "Julien Durand dénonce la situation. \"C'est désolant. Ce qui se passe dans la Zad n'est pas "
+        'respectueux des paysans", a déclaré Julien Durand. "Qui a fait ça?", demandait l\'animateur de C8.'
+    )
+    units = sentence_units(quoted, "fr")
+    assert units == [
+        "Julien Durand dénonce la situation.",
+        "\"C'est désolant. Ce qui se passe dans la Zad n'est pas respectueux des paysans\", a déclaré Julien Durand.",
+        '"Qui a fait ça?", demandait l\'animateur de C8.',
+    ]
+    assert all(u in quoted for u in units)
+    never_closed = "« Nous resterons. Nous ne partirons pas. La ville est calme."
+    assert sentence_units(never_closed, "fr") == [
+        "« Nous resterons.",
+        "Nous ne partirons pas.",
+        "La ville est calme.",
+    ]
+    assert sentence_units("Premier paragraphe ici.\n\nSecond paragraphe là.", "fr") == [
+        "Premier paragraphe ici.",
+        "Second paragraphe là.",
+    ]
+
+
+def test_a_speaker_known_only_by_a_pronoun_is_dangling() -> None:
+    assert is_dangling('"La police fera de la pédagogie avant tout", a-t-il ajouté.')
+    assert is_dangling("« Jamais je n'accepterai cela », explique-t-elle samedi.")
+    assert is_dangling("Selon lui, la réforme ne passera pas avant l'été prochain.")
+    assert is_dangling('"We will stay until the end of the talks," he said.')
+    assert not is_dangling('"La police fera de la pédagogie avant tout", a déclaré le préfet du Nord.')
+    assert not is_dangling("Un policier a été tué vendredi soir, a-t-on appris de sources concordantes.")
+    assert not is_dangling("Le chef de l'État a rencontré Jean-Pierre Raffarin à Saint-Denis.")
+    said = "« Nous serons là », a déclaré M. Blinken."
+    assert quoted_share(said) == pytest.approx(len("« Nous serons là »") / len(said))
+    assert quoted_share("Le ministre est arrivé mardi.") == 0.0
+
+
+def test_a_sentence_saying_what_the_headline_says_is_preferred() -> None:
+    """Two sentences as central as each other: the headline's words decide (title_words_weight)."""
+    article = Article(
+        id="h-1",
+        url="",
+        title="Grève à la SNCF : le trafic des TER perturbé en Bretagne",
+        text=(
+            "Le festival de musique de Rennes a attiré des milliers de spectateurs samedi soir.\n"
+            "Le trafic des TER est fortement perturbé en Bretagne en raison d'une grève à la SNCF."
+        ),
+        language="fr",
+    )
+    story = Story("s-h", ("h-1",))
+    on = ExtractiveSummarizer(title_words_weight=1.0, max_sentences=1)
+    assert on.summarize(story, [article], max_words=20).sentences[0].text.startswith("Le trafic des TER")
+    focus = on.focus([article], "fr")
+    assert focus is not None and {"grève", "sncf", "trafic", "ter"} <= focus.terms
+    assert ExtractiveSummarizer(title_words_weight=0.0, title_weight=0.0).focus([article], "fr") is None
+
+
+def test_quotations_over_two_sentences_are_one_unit_of_the_summary() -> None:
+    article = Article(
+        id="q-1",
+        url="",
+        title="Inondations dans le Gard",
+        text=(
+            "Des pluies diluviennes ont provoqué des inondations dans le Gard dans la nuit de lundi à mardi.\n"
+            '"La situation est grave. Nous avons évacué plus de 300 personnes", a déclaré le préfet du Gard.'
+        ),
+        language="fr",
+    )
+    summary = SUMMARIZER.summarize(Story("s-q", ("q-1",)), [article], max_words=60)
+    texts = [s.text for s in summary.sentences]
+    assert (
+        '"La situation est grave. Nous avons évacué plus de 300 personnes", a déclaré le préfet du Gard.'
+        in texts
+    )
+    assert 'Nous avons évacué plus de 300 personnes", a déclaré le préfet du Gard.' not in texts
+    assert all(t in article.text for t in texts)
+
+
+def test_rouge_is_french_aware_and_the_ecb_sample_names_each_event() -> None:
+    from essentiel.evaluation.summaries import eval_ecb, lead, rouge, tokens
+
+    assert tokens("L'été à Orléans, 2024 !") == ["l", "été", "à", "orléans", "2024"]
+    assert rouge("Le préfet a évacué la ville.", "Le préfet a évacué la ville.") == (1.0, 1.0, 1.0)
+    r1, r2, rl = rouge("le préfet évacue", "le préfet a évacué la ville")
+    assert r1 == pytest.approx(2 * (2 / 3) * (2 / 6) / (2 / 3 + 2 / 6)) and r2 == pytest.approx(
+        2 * 0.5 * 0.2 / 0.7
+    )
+    assert rl == pytest.approx(r1)
+    assert lead("Une phrase ici. Une autre phrase là. Une troisième.", sentences=2) == (
+        "Une phrase ici. Une autre phrase là."
+    )
+    second = replace(FR_2, id="fr-2b", outlet="autre.fr")
+    events = {"1_ecb": [FR_1, FR_2, second], "2_ecb": [EN_1]}
+    result = eval_ecb(events, SUMMARIZER, show=1)
+    assert result["events"] == 2 and 0.0 <= result["redundancy_rate"] <= 1.0
+    (row,) = result["sample"]
+    assert row["event"] == "1_ecb" and row["article"] in {"fr-1", "fr-2", "fr-2b"}
+    source = {a.id: a for a in events["1_ecb"]}[row["article"]]
+    assert row["first_sentence"] in _source_text(source) and row["article_title"] == source.title

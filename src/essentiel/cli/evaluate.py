@@ -37,11 +37,11 @@ def evaluate() -> None:
     """Measure extraction, clustering and summaries on the development sets."""
 
 
-def _run(module: str, data: Path, limit: int | None, split: str, as_json: bool) -> None:
+def _run(module: str, data: Path, limit: int | None, split: str, as_json: bool, **extra: object) -> None:
     if not data.is_dir():
         raise InputError(f"{data}: no such folder (the development sets; see --data)")
     runner = importlib.import_module(f"essentiel.evaluation.{module}")
-    runner.run(data, limit=limit, split=split, as_json=as_json)
+    runner.run(data, limit=limit, split=split, as_json=as_json, **extra)
 
 
 @evaluate.command()
@@ -69,6 +69,13 @@ def clustering(data: Path, limit: int | None, split: str, as_json: bool) -> None
 @limit_option
 @split_option
 @json_option
-def summaries(data: Path, limit: int | None, split: str, as_json: bool) -> None:
-    """ROUGE on OrangeSum against the chapô, with Lead-1 and Lead-2 baselines."""
-    _run("summaries", data, limit, split, as_json)
+@click.option(
+    "--show",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="Print the first summary sentence of N ECB+ events, with the event, for a hand check.",
+)
+def summaries(data: Path, limit: int | None, split: str, as_json: bool, show: int) -> None:
+    """ROUGE on OrangeSum against the chapô, with Lead-1 and Lead-2 baselines; redundancy on ECB+."""
+    _run("summaries", data, limit, split, as_json, show=show)

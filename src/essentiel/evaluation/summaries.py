@@ -169,7 +169,9 @@ def ecb_events(docs: Iterable[dict[str, Any]], split: str) -> dict[str, list[Art
     return dict(sorted(events.items(), key=lambda kv: (int(kv[0].split("_")[0]), kv[0])))
 
 
-def eval_ecb(events: dict[str, list[Article]], summarizer: ExtractiveSummarizer) -> dict[str, Any]:
+def eval_ecb(
+    events: dict[str, list[Article]], summarizer: ExtractiveSummarizer, show: int = SAMPLE_EVENTS
+) -> dict[str, Any]:
     pairs = redundant = 0
     sample: list[dict[str, str]] = []
     embedder = default_embedder()
@@ -182,8 +184,17 @@ def eval_ecb(events: dict[str, list[Article]], summarizer: ExtractiveSummarizer)
             for i, j in combinations(range(len(texts)), 2):
                 pairs += 1
                 redundant += float(vectors[i] @ vectors[j]) > REDUNDANT_COSINE
-        if texts and len(sample) < SAMPLE_EVENTS:
-            sample.append({"event": event, "first_sentence": texts[0]})
+        if texts and len(sample) < show:
+            source = next(a for a in articles if a.id == summary.sentences[0].article)
+            sample.append(
+                {
+                    "event": event,
+                    "title": summary.title,
+                    "first_sentence": texts[0],
+                    "article": source.id,
+                    "article_title": source.title,
+                }
+            )
     return {
         "events": len(events),
         "sentence_pairs": pairs,
@@ -207,12 +218,21 @@ def _print(result: dict[str, Any]) -> None:
         f"ECB+ {ecb['split']}: {ecb['events']} events, {ecb['sentence_pairs']} summary sentence pairs, "
         f"redundancy rate (cosine > {REDUNDANT_COSINE}) {ecb['redundancy_rate']:.2%}"
     )
+    if ecb["sample"]:
+        print(
+            "  first sentence of each event's summary, to check by hand (event, story title, sentence, article):"
+        )
     for row in ecb["sample"]:
-        print(f"  {row['event']:<12} {row['first_sentence']}")
+        print(
+            f"  {row['event']:<12} {row['title']}\n  {'':<12} > {row['first_sentence']}  [{row['article']}]"
+        )
 
 
-def run(data: Path, *, limit: int | None, split: str, as_json: bool) -> dict[str, Any]:
-    """Print (or print as JSON) and return the figures; `limit` caps the documents of each split."""
+def run(
+    data: Path, *, limit: int | None, split: str, as_json: bool, show: int = SAMPLE_EVENTS
+) -> dict[str, Any]:
+    """Print (or print as JSON) and return the figures; `limit` caps the documents of each split, `show` the
+    ECB+ events whose first summary sentence is printed for a hand check."""
     start = time.perf_counter()
     summarizer = ExtractiveSummarizer()
     docs = _read_jsonl(data / ORANGESUM)
@@ -224,7 +244,7 @@ def run(data: Path, *, limit: int | None, split: str, as_json: bool) -> dict[str
     events = ecb_events(_read_jsonl(data / ECBPLUS), split)
     if limit is not None:
         events = dict(list(events.items())[:limit])
-    result["ecbplus"] = {"split": split, **eval_ecb(events, summarizer)}
+    result["ecbplus"] = {"split": split, **eval_ecb(events, summarizer, show)}
     result["seconds"] = round(time.perf_counter() - start, 1)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

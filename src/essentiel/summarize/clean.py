@@ -26,6 +26,15 @@ _PRONOUN = re.compile(r"^(?:il|elle|ils|elles|he|she|they|it|on)\b", re.IGNORECA
 _IMPERSONAL = re.compile(
     r"^(?:il (?:y a|faut|s['’]agit|est (?:temps|possible|probable|prévu))|it is)\b", re.I
 )
+# a speaker or subject only known from an earlier sentence: "..., a-t-il ajouté", "estime-t-elle", "selon lui"
+_UNNAMED_SPEAKER = re.compile(
+    r"\b\w+-t-(?:il|elle|ils|elles)\b|\b\w{3,}-(?:il|elle|ils|elles)\b"
+    r"|\b(?:selon|d['’]après|pour) (?:lui|elle|eux|elles)\b"
+    r"|\b(?:he|she|they) (?:said|added|says|adds|told|explained|continued)\b"
+    r"|\b(?:said|added|says|adds) (?:he|she)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 _CONTENT = re.compile(r"[^\W\d_]{3,}")
 STOPWORDS = frozenset(
     [
@@ -104,11 +113,22 @@ def strip_dateline(sentence: str) -> str:
 
 
 def is_dangling(sentence: str) -> bool:
-    """Needs the sentence before it: 'Il a ajouté…', 'He added…', 'Mais…', 'Ce dernier…'."""
+    """Needs the sentence before it: 'Il a ajouté…', 'He added…', 'Mais…', 'Ce dernier…', '…, a-t-il dit.'."""
     head = sentence.lstrip("«“\"' ")
-    if _CONNECTIVE.match(head):
+    if _CONNECTIVE.match(head) or unnamed_speaker(sentence):
         return True
     return bool(_PRONOUN.match(head)) and not _IMPERSONAL.match(head)
+
+
+def unnamed_speaker(sentence: str) -> bool:
+    """Says who speaks only by a pronoun ('..., a-t-il ajouté.', 'selon elle', '..., he said.')."""
+    return bool(_UNNAMED_SPEAKER.search(sentence))
+
+
+def quoted_share(sentence: str) -> float:
+    """Share of the sentence's characters inside quotation marks."""
+    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(sentence))
+    return inside / max(len(sentence), 1)
 
 
 def has_broken_quote(sentence: str) -> bool:

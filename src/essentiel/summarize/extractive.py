@@ -1,9 +1,12 @@
 """Extractive "l'essentiel": the story told in 2-3 sentences taken verbatim from its articles.
 
-Candidates are the sentences of each article's lead (a professionally written summary, preferred) and of the
-opening of its text, cleaned (`clean.py`: datelines stripped, dangling openers and half quotes skipped). Each
-is scored by centrality (cosine to the story centroid, plus LexRank over the candidates' similarity graph), a
-position bonus (leads and first sentences first) and cross-outlet support (other outlets saying the same);
+Candidates are the sentence units (`units.py`: whole sentences, a quotation over several sentences as one) of
+each article's lead (a professionally written summary, preferred) and of the opening of its text, cleaned
+(`clean.py`: datelines stripped; dangling openers, speakers known only by a pronoun and half quotes skipped).
+Each is scored by centrality (cosine to the story centroid, plus LexRank over the candidates' similarity
+graph), a position bonus (leads and first sentences first), cross-outlet support (other outlets saying the
+same), the share of the headlines' words it carries, its length (the budget well used) and, as a penalty, the
+share of it inside quotation marks (the reporter's account before the quotes);
 sentences are then picked by maximal marginal relevance within the word budget, skipping any sentence too
 close to one already picked in meaning (embeddings) or in words (content-word overlap), and put back in
 reading order. Every sentence is a verbatim substring of its article's lead or text.
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from essentiel.models import Article, Story, Summary, SummarySentence
-from essentiel.nlp import split_sentences
 from essentiel.stories.cluster import embedding_text
 from essentiel.stories.embed import Embedder, default_embedder
 from essentiel.summarize.clean import (
@@ -28,8 +30,10 @@ from essentiel.summarize.clean import (
     has_broken_quote,
     is_dangling,
     lexical_overlap,
+    quoted_share,
     strip_dateline,
 )
+from essentiel.summarize.units import sentence_units
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +107,15 @@ class Candidate:
     from_lead: bool
     words: int
     terms: frozenset[str] = frozenset()
+    quoted: float = 0.0  # share of the sentence inside quotation marks
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The story's headlines: a sentence saying what they say is what the story is about."""
+
+    terms: frozenset[str]
+    vector: np.ndarray | None = None  # the titles' mean embedding (only when title_weight is set)
 
 
 def is_junk(sentence: str) -> bool:
@@ -122,8 +135,8 @@ def is_junk(sentence: str) -> bool:
 
 def _article_candidates(article: Article, rank: int, text_sentences: int) -> list[Candidate]:
     lang = (article.language or "").lower()[:2]
-    lead = [(s, True) for s in split_sentences(article.lead, lang)]
-    body = [(s, False) for s in split_sentences(article.text, lang)[:text_sentences]]
+    lead = [(s, True) for s in sentence_units(article.lead, lang)]
+    body = [(s, False) for s in sentence_units(article.text, lang)[:text_sentences]]
     out = []
     for position, (raw, from_lead) in enumerate(lead + body):
         sentence = strip_dateline(raw)
@@ -132,7 +145,18 @@ def _article_candidates(article: Article, rank: int, text_sentences: int) -> lis
         words = len(_WORD.findall(sentence))
         terms = content_words(sentence)
         out.append(
-            Candidate(sentence, article.id, lang, article.outlet_key, rank, position, from_lead, words, terms)
+            Candidate(
+                sentence,
+                article.id,
+                lang,
+                article.outlet_key,
+                rank,
+                position,
+                from_lead,
+                words,
+                terms,
+                quoted_share(sentence),
+            )
         )
     return out
 
@@ -169,12 +193,12 @@ def _target_language(ordered: Sequence[Article], language: str | None) -> str:
 
 @dataclass
 class ExtractiveSummarizer:
-    """The default summariser. All weights are documented in docs/stories.md."""
+    """The default summariser. Every weight is documented in docs/ranking.md (tuned on OrangeSum dev only)."""
 
     embedder: Embedder | None = None
     max_sentences: int = 3
     max_articles: int = 12
-    text_sentences: int = 6  # sentences taken from the opening of each text
+    text_sentences: int = 12  # sentences taken from the opening of each text
     lead_bonus: float = 0.15  # added to the first lead sentence, decreasing with position
     position_bonus: float = 0.1  # added to the first text sentence, decreasing with position
     support_weight: float = 0.15  # times the share of other outlets carrying a similar sentence
@@ -182,6 +206,14 @@ class ExtractiveSummarizer:
     redundancy: float = 0.8  # a sentence this similar to one already picked is skipped
     lexical_redundancy: float = 0.6  # ... and one sharing this share of its content words
     lexrank_weight: float = 0.05  # times (LexRank score - 1): above-average centrality in the sentence graph
+    title_weight: float = 0.0  # times the cosine to the headlines (mean of the top articles' titles)
+    title_words_weight: float = 0.15  # times the share of the headlines' content words the sentence carries
+    position_scale: float = 2.0  # text position p gets position_bonus / (1 + p / position_scale)
+    length_weight: float = 0.05  # times words / max_words: a longer sentence uses the budget better
+    quote_weight: float = (
+        0.2  # times the share of the sentence inside quotation marks (a reporter's words first)
+    )
+    headlines: int = 3  # titles of the most representative articles that make the headline focus
     mmr_lambda: float = 0.7
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -198,12 +230,20 @@ class ExtractiveSummarizer:
         preferred = [c for c in pool if c.language == target]
         return preferred or pool
 
-    def scores(self, cands: Sequence[Candidate], vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
+    def scores(
+        self,
+        cands: Sequence[Candidate],
+        vectors: np.ndarray,
+        centroid: np.ndarray,
+        focus: Focus | None = None,
+        max_words: int = DEFAULT_MAX_WORDS,
+    ) -> np.ndarray:
         centrality = vectors @ centroid
         bonus = np.array(
             [
-                (self.lead_bonus if c.from_lead else self.position_bonus) / (1.0 + c.position)
-                + (0.5 * self.position_bonus if c.from_lead else 0.0)
+                self.lead_bonus / (1.0 + c.position) + 0.5 * self.position_bonus
+                if c.from_lead
+                else self.position_bonus / (1.0 + c.position / self.position_scale)
                 for c in cands
             ]
         )
@@ -215,7 +255,18 @@ class ExtractiveSummarizer:
                 others = {cands[int(j)].outlet for j in np.flatnonzero(close[i])} - {c.outlet}
                 support[i] = len(others) / (len(outlets) - 1)
         graph = self.lexrank_weight * (lexrank(vectors) - 1.0)
-        return np.asarray(centrality + graph + bonus + self.support_weight * support)
+        headline = np.zeros(len(cands))
+        if focus is not None:
+            headline = self.title_words_weight * np.array(
+                [lexical_overlap(c.terms, focus.terms) for c in cands]
+            )
+            if focus.vector is not None:
+                headline += self.title_weight * (vectors @ focus.vector)
+        length = self.length_weight * np.array([min(c.words / max(max_words, 1), 1.0) for c in cands])
+        quoted = self.quote_weight * np.array([c.quoted for c in cands])
+        return np.asarray(
+            centrality + graph + bonus + self.support_weight * support + headline + length - quoted
+        )
 
     def select(
         self, cands: Sequence[Candidate], vectors: np.ndarray, scores: np.ndarray, max_words: int
@@ -240,6 +291,18 @@ class ExtractiveSummarizer:
             chosen.append(best)
             budget -= cands[best].words
         return chosen
+
+    def focus(self, top: Sequence[Article], target: str) -> Focus | None:
+        """What the headlines of the most representative articles say: their mean embedding and content words."""
+        titles = [a.title for a in top if a.title.strip() and (a.language or "").lower()[:2] == target]
+        titles = titles or [a.title for a in top if a.title.strip()]
+        if not titles or not (self.title_weight or self.title_words_weight):
+            return None
+        vector = None
+        if self.title_weight:
+            vector = self._embed(titles).mean(axis=0)
+            vector /= np.linalg.norm(vector) or 1.0
+        return Focus(frozenset().union(*(content_words(t) for t in titles)), vector)
 
     def headline(
         self,
@@ -275,7 +338,10 @@ class ExtractiveSummarizer:
         if not cands:
             return Summary(story_id=story.id, title=title, sentences=())
         vectors = self._embed([c.text for c in cands])
-        chosen = self.select(cands, vectors, self.scores(cands, vectors, centroid), max_words)
+        focus = self.focus(ordered[: self.headlines], target)
+        chosen = self.select(
+            cands, vectors, self.scores(cands, vectors, centroid, focus, max_words), max_words
+        )
         chosen.sort(key=lambda i: (not cands[i].from_lead, cands[i].position, cands[i].article_rank))
         sentences = tuple(SummarySentence(text=cands[i].text, article=cands[i].article) for i in chosen)
         logger.debug("summary of %s: %d of %d candidates", story.id, len(sentences), len(cands))
