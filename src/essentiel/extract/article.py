@@ -1,8 +1,10 @@
 """Turn one HTML page into a clean `Article`: trafilatura for the body and metadata, plus news cleanup rules.
 
-Steps: decode the bytes, parse, strip social embeds from the tree, run trafilatura in precision mode
-(falling back to recall mode, then to its baseline extractor when the text is implausibly short), then
-apply the rules of `essentiel.extract.cleanup` (kicker, repeated title, lead, embeds, boilerplate).
+Steps: decode the bytes, parse once, strip social embeds from the tree, run trafilatura in its balanced mode
+(falling back to recall mode, then to its baseline extractor when the text is implausibly short), read the
+metadata from one `metadata.PageIndex` pass, then apply the rules of `essentiel.extract.cleanup` (kicker,
+repeated title, lead, embeds, boilerplate, paywall notices). The HTML byline search, which prunes the tree,
+runs last and only when no other source names a person.
 """
 
 from __future__ import annotations
