@@ -234,6 +234,8 @@ def test_a_speaker_known_only_by_a_pronoun_is_dangling() -> None:
     assert is_dangling("« Jamais je n'accepterai cela », explique-t-elle samedi.")
     assert is_dangling("Selon lui, la réforme ne passera pas avant l'été prochain.")
     assert is_dangling('"We will stay until the end of the talks," he said.')
+    assert is_dangling("Her career started almost by accident in the 1950s.")
+    assert is_dangling("Son frère a été arrêté mardi à Marseille.")
     assert not is_dangling('"La police fera de la pédagogie avant tout", a déclaré le préfet du Nord.')
     assert not is_dangling("Un policier a été tué vendredi soir, a-t-on appris de sources concordantes.")
     assert not is_dangling("Le chef de l'État a rencontré Jean-Pierre Raffarin à Saint-Denis.")

@@ -22,7 +22,9 @@ _CONNECTIVE = re.compile(
     r"|he also|she also|it also)\b",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"^(?:il|elle|ils|elles|he|she|they|it|on)\b", re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"^(?:il|elle|ils|elles|he|she|they|it|on|his|her|their|its|son|sa|ses|leur|leurs)\b", re.IGNORECASE
+)
 _IMPERSONAL = re.compile(
     r"^(?:il (?:y a|faut|s['’]agit|est (?:temps|possible|probable|prévu))|it is)\b", re.I
 )
