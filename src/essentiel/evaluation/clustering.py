@@ -34,7 +34,7 @@ from essentiel.stories.cluster import (
 from essentiel.stories.embed import Embedder, default_embedder
 from essentiel.stories.online import OnlineClusterer, Params
 from essentiel.stories.signals import Lexicon, Signals, compute_signals
-from essentiel.stories.text import embedding_text
+from essentiel.stories.text import lexical_text
 
 logger = logging.getLogger(__name__)
 
@@ -148,12 +148,17 @@ def ours(prepared: Prepared, params: Params) -> list[str]:
 
 
 def tfidf_baseline(docs: Sequence[Doc], threshold: float) -> list[str]:
-    sim = lexical_similarity([embedding_text(a) for a, _, _ in docs])
+    sim = lexical_similarity([lexical_text(a) for a, _, _ in docs])
     return [str(x) for x in average_link_labels(sim, threshold)]
 
 
 def _dev_best(fn: Any, gold: Sequence[str]) -> float:
     return max(GRID, key=lambda t: (bcubed(fn(t), gold)[2], -t))
+
+
+def headlines(docs: Sequence[Doc]) -> list[Doc]:
+    """The documents reduced to their title (first sentence): what a headline stream or a bare feed gives."""
+    return [(replace(a, text=""), g, t) for a, g, t in docs]
 
 
 def dev_thresholds(docs: Sequence[Doc], embedder: Embedder) -> dict[str, float]:
@@ -162,6 +167,7 @@ def dev_thresholds(docs: Sequence[Doc], embedder: Embedder) -> dict[str, float]:
     gold = [g for _, g, _ in dev]
     prepared = prepare(dev, embedder)
     best = {"tfidf_average_link": _dev_best(lambda x: tfidf_baseline(dev, x), gold)}
+    best["tfidf_average_link (headlines only)"] = _dev_best(lambda x: tfidf_baseline(headlines(dev), x), gold)
     for name, weights in SIGNALS.items():
         base = replace(DEFAULT_PARAMS, **weights)
         best[name] = _dev_best(lambda x, b=base: ours(prepared, replace(b, threshold=x)), gold)
@@ -183,6 +189,10 @@ def evaluate_ecb(
     for name, weights in SIGNALS.items():
         params = replace(DEFAULT_PARAMS, **weights, threshold=chosen[name])
         out[name] = {"threshold": chosen[name], **scores(ours(prepared, params), gold)}
+    short = headlines(rows)
+    out["essentiel (headlines only)"] = scores(ours(prepare(short, embedder), DEFAULT_PARAMS), gold)
+    t = chosen["tfidf_average_link (headlines only)"]
+    out["tfidf_average_link (headlines only)"] = {"threshold": t, **scores(tfidf_baseline(short, t), gold)}
     out["all_singletons"] = scores([str(i) for i in range(len(rows))], gold)
     out["one_per_topic"] = scores([str(tp) for _, _, tp in rows], gold)
     return out
@@ -196,7 +206,7 @@ def crosslingual_pairs(path: Path) -> list[dict[str, Any]]:
     return same + other
 
 
-def crosslingual(path: Path, embedder: Embedder) -> dict[str, Any]:
+def crosslingual(path: Path, embedder: Embedder, titles_only: bool = False) -> dict[str, Any]:
     """Accuracy of 'same event?' on French-English pairs: joined in one story iff labelled same."""
     pairs = crosslingual_pairs(path)
     correct = {True: 0, False: 0}
@@ -204,7 +214,11 @@ def crosslingual(path: Path, embedder: Embedder) -> dict[str, Any]:
     for k, pair in enumerate(pairs):
         items = [
             Article(
-                id=f"{k}-{lang}", url="", title=pair[lang]["title"], text=pair[lang]["text"], language=lang
+                id=f"{k}-{lang}",
+                url="",
+                title=pair[lang]["title"],
+                text="" if titles_only else pair[lang]["text"],
+                language=lang,
             )
             for lang in ("fr", "en")
         ]
@@ -227,14 +241,18 @@ def _print(figures: dict[str, Any]) -> None:
             if isinstance(row, dict):
                 extra = f"  (dev-best threshold {row['threshold']})" if "threshold" in row else ""
                 print(
-                    f"  {name:<20} P {row['P']:.3f}  R {row['R']:.3f}  F1 {row['F1']:.3f}"
+                    f"  {name:<36} P {row['P']:.3f}  R {row['R']:.3f}  F1 {row['F1']:.3f}"
                     f"  pairwise F1 {row['pairwise_F1']:.3f}{extra}"
                 )
-    cl = figures["crosslingual"]
-    print(
-        f"cross-lingual pairs: accuracy {cl['accuracy']:.3f} over {cl['pairs']} pairs"
-        f" (same event joined {cl['same_event_joined']}, different events apart {cl['different_events_apart']})"
-    )
+    for key, label in (
+        ("crosslingual", "cross-lingual pairs"),
+        ("crosslingual_headlines", "  headlines only"),
+    ):
+        cl = figures[key]
+        print(
+            f"{label}: accuracy {cl['accuracy']:.3f} over {cl['pairs']} pairs (same event joined"
+            f" {cl['same_event_joined']}, different events apart {cl['different_events_apart']})"
+        )
 
 
 def run(data: Path, *, limit: int | None, split: str, as_json: bool) -> dict[str, Any]:
@@ -246,6 +264,7 @@ def run(data: Path, *, limit: int | None, split: str, as_json: bool) -> dict[str
     chosen = dev_thresholds(docs, embedder)
     figures: dict[str, Any] = {"ecb": {s: evaluate_ecb(docs, s, embedder, chosen) for s in splits}}
     figures["crosslingual"] = crosslingual(EVENTS, embedder)
+    figures["crosslingual_headlines"] = crosslingual(EVENTS, embedder, titles_only=True)
     if as_json:
         print(json.dumps(figures, indent=2))
     else:

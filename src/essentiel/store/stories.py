@@ -88,6 +88,9 @@ class StoriesStore:
         stories = [story for story in map(self.get_story, sorted(found)) if story is not None]
         return sorted(stories, key=lambda s: (-len(s.article_ids), s.id))
 
+    def has_story(self, story_id: str) -> bool:
+        return bool(self.db.query("SELECT 1 FROM stories WHERE id = ?", (story_id,)))
+
     def story_of(self, article_id: str) -> str | None:
         rows = self.db.query("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,))
         return rows[0][0] if rows else None
@@ -170,18 +173,24 @@ class StoriesStore:
 
     def active_stories(self, since: float) -> list[StoryRecord]:
         """Stories whose latest article was published at or after `since` (POSIX seconds), or undated ones."""
-        rows = self.db.query(
-            "SELECT * FROM stories WHERE last_published IS NULL OR last_published >= ? ORDER BY seq, id",
-            (since,),
-        )
-        return [self._record(r) for r in rows]
+        where = "last_published IS NULL OR last_published >= ?"
+        return self._records(where, (since,))
 
-    def _record(self, row: sqlite3.Row) -> StoryRecord:
-        ids = self.db.query(
-            "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY position", (row["id"],)
-        )
+    def _records(self, where: str, params: tuple[object, ...]) -> list[StoryRecord]:
+        """The stories matching `where` (by seq, then id), their members read in one query."""
+        rows = self.db.query(f"SELECT * FROM stories WHERE {where} ORDER BY seq, id", params)
+        members: dict[str, list[str]] = {}
+        for story_id, article_id in self.db.query(
+            f"SELECT sa.story_id, sa.article_id FROM story_articles sa JOIN stories s ON s.id = sa.story_id"
+            f" WHERE {where} ORDER BY sa.story_id, sa.position",
+            params,
+        ):
+            members.setdefault(story_id, []).append(article_id)
+        return [self._record(r, members.get(r["id"], [])) for r in rows]
+
+    def _record(self, row: sqlite3.Row, ids: Sequence[str]) -> StoryRecord:
         return StoryRecord(
-            story=Story(id=row["id"], title=row["title"], article_ids=tuple(r[0] for r in ids)),
+            story=Story(id=row["id"], title=row["title"], article_ids=tuple(ids)),
             seq=row["seq"],
             first_published=row["first_published"],
             last_published=row["last_published"],
@@ -191,11 +200,8 @@ class StoriesStore:
 
     def stories_between(self, since: datetime, until: datetime) -> list[StoryRecord]:
         """Stories with an article published in [since, until]: the stories of an edition window."""
-        rows = self.db.query(
-            "SELECT * FROM stories WHERE last_published >= ? AND first_published <= ? ORDER BY seq, id",
-            (since.timestamp(), until.timestamp()),
-        )
-        return [self._record(r) for r in rows]
+        where = "last_published >= ? AND first_published <= ?"
+        return self._records(where, (since.timestamp(), until.timestamp()))
 
     def save_story_changes(
         self, records: Sequence[StoryRecord], gone: Sequence[str], lexicon: tuple[int, bytes], now: datetime

@@ -40,7 +40,7 @@ def _pack(counts: dict[int, int] | Sequence[tuple[int, int]]) -> bytes:
 
 def _unpack(blob: bytes) -> dict[int, int]:
     pairs = np.frombuffer(blob, dtype=np.int32).reshape(-1, 2)
-    return {int(k): int(c) for k, c in pairs}
+    return dict(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
 
 
 def to_row(s: Signals) -> dict[str, object]:
@@ -119,7 +119,7 @@ def update_stories(
     records = store.active_stories(min(stamps) - params.window_hours * 3600.0)
     member_ids = [a for r in records for a in r.story.article_ids]
     stored = {s.article_id: s for s in map(from_row, store.load_signals(member_ids))}
-    clusterer = OnlineClusterer(lexicon, params)
+    clusterer = OnlineClusterer(lexicon, params, taken=store.has_story)
     clusterer.restore_seq(store.next_story_seq())
     before: dict[str, frozenset[str]] = {}
     for rec in records:

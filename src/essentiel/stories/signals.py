@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -12,7 +11,15 @@ import numpy as np
 
 from essentiel.models import Article
 from essentiel.stories.embed import Embedder
-from essentiel.stories.text import FEATURES, embedding_text, hashed_counts, name_text, names, words
+from essentiel.stories.text import (
+    FEATURES,
+    embedding_text,
+    hashed_counts,
+    lexical_text,
+    name_text,
+    names,
+    words,
+)
 
 NAME_PREFIX = "n:"  # names and figures share the hashed space with words, under their own prefix
 
@@ -43,7 +50,8 @@ def compute_signals(articles: Sequence[Article], embedder: Embedder) -> list[Sig
     texts = [embedding_text(a) for a in articles]
     vectors = np.asarray(embedder.encode(texts), dtype=np.float32) if articles else np.zeros((0, 512))
     out = []
-    for article, text, vector in zip(articles, texts, vectors, strict=True):
+    for article, vector in zip(articles, vectors, strict=True):
+        text = lexical_text(article)
         empty = not text.strip()
         out.append(
             Signals(
@@ -67,21 +75,43 @@ class Lexicon:
 
     docs: int = 0
     df: np.ndarray = field(default_factory=lambda: np.zeros(FEATURES, dtype=np.int32))
+    _idf: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def add(self, signals: Signals, sign: int = 1) -> None:
         keys = np.fromiter((*signals.words, *signals.names), dtype=np.int64)
         if keys.size:
             np.add.at(self.df, np.unique(keys), sign)
         self.docs += sign
+        self._idf = None
+
+    def idf(self) -> np.ndarray:
+        """Smoothed IDF of every feature (as scikit-learn's), cached until the next `add`."""
+        if self._idf is None:
+            self._idf = np.log((1.0 + self.docs) / (1.0 + self.df.astype(np.float64))) + 1.0
+        return self._idf
 
     def weigh(self, counts: Mapping[int, int]) -> SparseVector:
         """Sublinear TF x smoothed IDF, L2-normalised (as scikit-learn's TfidfVectorizer)."""
-        raw = {
-            k: (1.0 + math.log(c)) * (math.log((1.0 + self.docs) / (1.0 + float(self.df[k]))) + 1.0)
-            for k, c in counts.items()
-        }
-        norm = math.sqrt(sum(v * v for v in raw.values()))
-        return {k: v / norm for k, v in raw.items()} if norm else {}
+        if not counts:
+            return {}
+        keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        raw = (1.0 + np.log(tf)) * self.idf()[keys]
+        norm = float(np.sqrt(raw @ raw))
+        return dict(zip(keys.tolist(), (raw / norm).tolist(), strict=True)) if norm else {}
+
+
+def sum_sparse(vectors: Sequence[Mapping[int, float]]) -> SparseVector:
+    """The sum of many sparse vectors at once (restoring a story's sums from its members)."""
+    if len(vectors) == 1:
+        return dict(vectors[0])
+    total = sum(len(v) for v in vectors)
+    if not total:
+        return {}
+    keys = np.fromiter((k for v in vectors for k in v), dtype=np.int64, count=total)
+    values = np.fromiter((x for v in vectors for x in v.values()), dtype=np.float64, count=total)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return dict(zip(unique.tolist(), np.bincount(inverse, weights=values).tolist(), strict=True))
 
 
 def dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:

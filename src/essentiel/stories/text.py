@@ -13,7 +13,10 @@ from collections import Counter
 
 from essentiel.models import Article
 
-TEXT_CHARS = 600  # opening of the body that is embedded and compared word by word
+TEXT_CHARS = 600  # opening of the body that is compared word by word
+# Opening of the body that is embedded. The encoder's cost grows faster than the text (46 ms of CPU per article
+# at 600 characters, 16 ms at 200, on this 2-core machine); 300 was as good as 600 on the ECB+ dev topics.
+EMBED_CHARS = 300
 NAME_CHARS = 5000  # names and figures are taken from this much of the body
 FEATURES = 1 << 20
 
@@ -121,10 +124,15 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
-def embedding_text(article: Article, text_chars: int = TEXT_CHARS) -> str:
+def embedding_text(article: Article, text_chars: int = EMBED_CHARS) -> str:
     """What an article is embedded on: title, lead and the opening of its body."""
     parts = [article.title.strip(), article.lead.strip(), article.text.strip()[:text_chars]]
     return "\n".join(p for p in parts if p)
+
+
+def lexical_text(article: Article) -> str:
+    """What an article is compared on word by word: title, lead and a longer opening."""
+    return embedding_text(article, TEXT_CHARS)
 
 
 def words(text: str) -> list[str]:
