@@ -85,6 +85,13 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return template.permutations
 
 
+@lru_cache(maxsize=4)
+def _lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) for `threshold`: datasketch finds them by numerical integration, ~20 ms; done once."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 def _minhash(shingle_set: set[bytes], num_perm: int) -> MinHash:
     mh = MinHash(
         num_perm=num_perm, seed=SEED, hashfunc=_hash32, permutations=_permutations(num_perm), scheme=_SCHEME
@@ -99,7 +106,7 @@ def duplicate_groups(
     """Indexes of `articles` grouped by copy (every index appears once; singletons included), sorted."""
     uf = _UnionFind(len(articles))
     exact: dict[str, int] = {}
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    lsh = MinHashLSH(num_perm=num_perm, params=_lsh_bands(threshold, num_perm))
     sets: dict[int, set[bytes]] = {}
     for i, article in enumerate(articles):
         words = _words(dedupe_text(article))[:MAX_WORDS]
