@@ -12,7 +12,7 @@ from lxml.html import fromstring
 from trafilatura.metadata import extract_author
 
 from essentiel.extract import cleanup, metadata
-from essentiel.extract.article import extract_article, extract_details
+from essentiel.extract.article import extract_article, extract_details, web_url
 from essentiel.extract.pagemeta import JSON_MAX_CHARS, html_byline
 from essentiel.store import open_store
 
@@ -251,6 +251,7 @@ def test_headline_kicker_reaches_the_article() -> None:
         ("Foto Mads Claus Rasmussen", ()),  # a picture credit is no author
         ("Quelle: dpa", ()),
         ("María R. Sahuquillo", ("María R. Sahuquillo",)),  # initials keep their dot
+        ("A\r:", ()),  # control whitespace is no name (a fuzz case); "A" alone is too short to be one
     ],
 )
 def test_clean_authors_more(raw: str, expected: tuple[str, ...]) -> None:
@@ -361,3 +362,30 @@ def test_published_date_in_document_order_from_meta_and_time() -> None:
     assert metadata.published(tree, {}, None) == datetime(2024, 5, 2, 9, tzinfo=UTC)  # <head> comes first
     tree = fromstring(page("", body))
     assert metadata.published(tree, {}, None) == datetime.fromisoformat("2024-05-01T10:00:00+02:00")
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "expected"),
+    [
+        ("https://cdn.example.fr/a.jpg", "https://example.fr/x", "https://cdn.example.fr/a.jpg"),
+        ("//cdn.example.fr/a.jpg", "", "https://cdn.example.fr/a.jpg"),
+        ("/img/a.jpg", "https://example.fr/politique/x", "https://example.fr/img/a.jpg"),
+        ("javascript:alert(1)", "https://example.fr/x", None),
+        (" JaVaScRiPt:alert(1)", "", None),
+        ("data:image/png;base64,AAAA", "https://example.fr/x", None),
+        ("", "https://example.fr/x", None),
+    ],
+)
+def test_web_url(value: str, base: str, expected: str | None) -> None:
+    assert web_url(value, base) == expected
+
+
+def test_script_urls_are_not_kept_as_image_or_canonical() -> None:
+    head = """<meta property="og:image" content="javascript:alert(1)">
+    <link rel="canonical" href="javascript:alert(2)">"""
+    article = extract_article(page(DETAILS_HEAD.replace('<link rel="canonical"', '<link rel="x"') + head))
+    assert (article.image, article.canonical_url, article.url) == (None, None, "")
+    article = extract_article(
+        page('<meta property="og:image" content="/img/a.jpg">'), "https://example.fr/p/1"
+    )
+    assert article.image == "https://example.fr/img/a.jpg"

@@ -204,10 +204,6 @@ def test_stored_article_urls_are_web_urls_only(hostile_edition: tuple[Config, li
     assert urls and all(url.startswith("http://") for url in urls), urls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extract/: og:image is stored as given (javascript: here); no page renders it, but /api/articles returns it",
-)
 def test_stored_images_are_web_urls_only(hostile_edition: tuple[Config, list[str]]) -> None:
     from essentiel.store import open_store
 

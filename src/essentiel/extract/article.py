@@ -16,6 +16,7 @@ import re
 from copy import deepcopy
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, baseline
@@ -106,7 +107,7 @@ def extract_article(
         logger.info("%s: no article text after cleanup (%d chars)", where, len(text))
         raise ParseError(where, "no article text found")
 
-    final_url = url or meta.url or next(iter(index.link("canonical")), "").strip()
+    final_url = url or web_url(meta.url) or web_url(next(iter(index.link("canonical")), "")) or ""
     site_name = meta.sitename or None
     article = Article(
         id=article_id or stable_id(url or _digest(html), prefix="a-"),
@@ -118,13 +119,13 @@ def extract_article(
         published=published or metadata.parse_datetime(meta.date),
         language=metadata.language(text, tree),
         site_name=site_name,
-        image=meta.image or None,
+        image=web_url(meta.image, final_url),
         source=source,
         outlet=outlet_of(final_url) or (site_name or "").strip().lower(),
         modified=metadata.modified(index, ld),
         section=metadata.section(index, ld),
         tags=metadata.tags(index, ld),
-        canonical_url=metadata.canonical(index),
+        canonical_url=web_url(metadata.canonical(index), final_url),
         paywalled=teaser or metadata.paywalled(index, ld, classes),
     )
     # last: the byline search in the HTML prunes the tree in place
@@ -153,6 +154,16 @@ def _authors(
         html = html_byline(tree)
         found = metadata.people(cleanup.clean_authors(html.split(";")), orgs) if html else ()
     return found or tuple(authors)
+
+
+def web_url(value: str | None, base: str = "") -> str | None:
+    """An http(s) URL from a page's metadata, made absolute against `base` ('//cdn/x.jpg', '/x.jpg'); None for
+    anything else ('javascript:…', 'data:…'), so no stored URL can run script where it is shown."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    absolute = urljoin(base, value) if base else ("https:" + value if value.startswith("//") else value)
+    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else None
 
 
 def _digest(html: str | bytes) -> str:

@@ -377,13 +377,18 @@ def clean_authors(raw: str | Iterable[str] | None) -> tuple[str, ...]:
     seen: set[str] = set()
     for value in values:
         for part in AUTHOR_SEPARATORS.split(BYLINE_PREFIX.sub("", value.strip())):
-            name = BYLINE_PREFIX.sub("", AUTHOR_DATE.sub("", part)).strip(" .-–—:")
+            name = " ".join(BYLINE_PREFIX.sub("", AUTHOR_DATE.sub("", part)).split()).strip(" .-–—:")
             name = NEWSROOM_INITIALS.sub("", name)
             inner = INNER_BYLINE.match(name)
             name = inner.group("name") if inner else name
             if not name or AUTHOR_ROLE_WORDS.search(name) or "@" in name or any(c.isdigit() for c in name):
                 continue
-            if name[0].isupper() and len(name.split()) <= 5 and normalize(name) not in seen:
+            if (
+                len(name) >= 2
+                and name[0].isupper()
+                and len(name.split()) <= 5
+                and normalize(name) not in seen
+            ):
                 authors.append(name)
                 seen.add(normalize(name))  # "Sophie-Foster" repeats "Sophie Foster"
     return tuple(authors)
