@@ -3,7 +3,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from essentiel.errors import ParseError
 from essentiel.models import FeedItem
-from essentiel.sources.feeds import detect_format, discover_feeds, html_to_text, is_sitemap_index, parse_feed
+from essentiel.sources.feeds import (
+    detect_format,
+    discover_feeds,
+    html_to_text,
+    is_sitemap_index,
+    parse_feed,
+    read_feed,
+    update_hint,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FEED_URL = "https://www.lequotidien.example/rss/une.xml"
@@ -244,3 +252,39 @@ def test_parse_feed_on_arbitrary_text(text: str) -> None:
     for content in (text.encode("utf-8"), f"<rss version='2.0'><channel><item>{text}".encode()):
         with contextlib.suppress(ParseError):
             parse_feed(content, FEED_URL)
+
+
+@pytest.mark.parametrize(
+    ("channel", "minutes"),
+    [
+        ({"ttl": "60"}, 60),
+        ({"ttl": " 90 "}, 90),
+        ({"ttl": "0", "sy_updateperiod": "daily"}, 1440),
+        ({"sy_updateperiod": "Hourly", "sy_updatefrequency": "4"}, 15),
+        ({"sy_updateperiod": "weekly", "sy_updatefrequency": "x"}, 7 * 1440),
+        ({"sy_updateperiod": "monthly"}, 30 * 1440),
+        ({"sy_updateperiod": "sometimes"}, None),
+        ({"ttl": "-5"}, None),
+        ({"ttl": "99999999999"}, None),
+        ({}, None),
+    ],
+)
+def test_update_hint(channel: dict[str, str], minutes: int | None) -> None:
+    hint = update_hint(channel)
+    assert (None if hint is None else hint.total_seconds() / 60) == minutes
+
+
+def test_read_feed_gives_the_channels_hint() -> None:
+    sy = "http://purl.org/rss/1.0/modules/syndication/"
+    rss = (
+        f"<?xml version='1.0'?><rss version='2.0' xmlns:sy='{sy}'><channel><title>t</title>"
+        "<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>"
+        "<item><link>https://a.example/1</link></item></channel></rss>"
+    ).encode()
+    parsed = read_feed(rss, "https://a.example/feed")
+    assert parsed.update_every == timedelta(hours=12) and [i.url for i in parsed.items] == [
+        "https://a.example/1"
+    ]
+    assert (
+        read_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', "u").update_every is None
+    )

@@ -21,6 +21,7 @@ from essentiel.fetch.http import (
     FetchSettings,
     HTTPStatusError,
     fetch_sync,
+    freshness,
     parse_retry_after,
 )
 from essentiel.fetch.urls import canonical_url, ensure_public, is_public_address
@@ -416,3 +417,20 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 )
 def test_canonical_url(url: str, canonical: str) -> None:
     assert canonical_url(url) == canonical
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"cache-control": "public, max-age=600"}, 600.0),
+        ({"cache-control": 'max-age="60", must-revalidate'}, 60.0),
+        ({"cache-control": "s-maxage=5"}, None),
+        ({"cache-control": "no-store, max-age=600"}, None),
+        ({"expires": "Wed, 21 Oct 2015 09:28:00 GMT", "date": "Wed, 21 Oct 2015 07:28:00 GMT"}, 7200.0),
+        ({"expires": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past
+        ({"expires": "0"}, None),
+        ({}, None),
+    ],
+)
+def test_freshness(headers: dict[str, str], expected: float | None) -> None:
+    assert freshness(headers) == expected

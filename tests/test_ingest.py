@@ -94,6 +94,31 @@ def test_republished_items_with_new_guids_titles_and_tracking_links_are_not_dupl
     assert recheck(store, config) == [1]
 
 
+def test_a_new_guid_and_a_new_link_with_the_same_title_and_date_is_not_a_new_article(
+    loopback: LoopbackServer, store: Store, tmp_path: Path
+) -> None:
+    loopback.route("/a/0.html", article_page(0), headers=HTML)
+    loopback.route("/feed.xml", feed([(loopback.url("/a/0.html"), "guid-0", "Titre  zéro")]), headers=RSS)
+    store.add_source(Source(url=loopback.url("/feed.xml"), name="feed"))
+    config = config_for(tmp_path)
+    assert recheck(store, config) == [1]
+    # Re-published: another GUID, another link (the outlet moved it), the same title (spacing and case
+    # aside) and the same date: nothing is fetched.
+    moved = [(loopback.url("/2026/zero.html"), "guid-0-bis", "titre zéro")]
+    loopback.route("/feed.xml", feed(moved), headers=RSS)
+    (result,) = asyncio.run(refresh_sources(store, config, store.list_sources()))
+    assert (result.new_articles, result.duplicates) == (0, 1) and loopback.requests_for(
+        "/2026/zero.html"
+    ) == []
+    # Two entries of one feed sharing a title and a date (a live page's "Direct") are both articles.
+    for index in (1, 2):
+        loopback.route(f"/live/{index}.html", article_page(index), headers=HTML)
+    lives = [(loopback.url(f"/live/{i}.html"), f"live-{i}", "Direct") for i in (1, 2)]
+    loopback.route("/feed.xml", feed([*moved, *lives]), headers=RSS)
+    assert recheck(store, config) == [2]
+    assert store.count("articles") == 3
+
+
 def test_a_guid_reused_by_every_entry_is_not_a_key(
     loopback: LoopbackServer, store: Store, tmp_path: Path
 ) -> None:

@@ -90,6 +90,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("general.log_format", "text", "log lines as key=value text or JSON", _one_of("text", "json")),
     Setting("schedule.fetch_every_minutes", 30, "how often due sources are checked", _between(1, 1440)),
+    Setting(
+        "schedule.min_check_minutes",
+        15,
+        "shortest interval between two checks of a feed, whatever the feed's own ttl or update period says",
+        _between(1, 10080),
+    ),
+    Setting(
+        "schedule.max_check_minutes",
+        1440,
+        "longest interval between two checks of a feed, whatever the feed's own ttl or update period says",
+        _between(1, 10080),
+    ),
     Setting("schedule.edition_at", "07:00", "when the day's edition is built (local time)", _time_of_day),
     Setting("edition.size", 10, "how many stories an edition holds", _between(1, 100)),
     Setting("edition.window_hours", 36, "how far back articles are considered", _between(1, 24 * 14)),
@@ -151,6 +163,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.max_bytes", 10_000_000, "largest body accepted", _between(1000, 1_000_000_000)),
     Setting("fetch.respect_robots", True, "honour robots.txt", _boolean),
     Setting("fetch.allow_private", False, "allow loopback/private addresses (tests, intranets)", _boolean),
+    Setting(
+        "fetch.sitemap_max_urls",
+        200,
+        "URLs taken from a sitemap at each check (the newest by publication date)",
+        _between(1, 50_000),
+    ),
     Setting(
         "summary.llm_url", "", "OpenAI-compatible server for the optional LLM summariser ('' = off)", _text
     ),

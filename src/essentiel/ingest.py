@@ -18,12 +18,12 @@ from pathlib import Path
 from .config import Config
 from .errors import FetchError, ParseError
 from .extract.article import extract_article
-from .fetch.http import Fetcher, FetchSettings
+from .fetch.http import Fetcher, FetchSettings, freshness
 from .fetch.urls import canonical_url
 from .inputs import html_files, read_articles, read_html_file, read_warc
 from .models import Article, FeedItem, Fetched, Source, outlet_of, stable_id
-from .sources.entries import entry_hash, item_hashes, page_canonical
-from .sources.feeds import discover_feeds, is_sitemap_index, parse_feed
+from .sources.entries import entry_hash, item_hashes, page_canonical, title_key
+from .sources.feeds import ParsedFeed, detect_format, discover_feeds, read_feed
 from .store import SourceState, Store
 from .store.prominence import record_feed_positions
 
@@ -89,9 +89,31 @@ def _article_from_item(item: FeedItem, source: Source) -> Article:
     )
 
 
+def check_interval(
+    config: Config, update_every: timedelta | None = None, fresh_for: float | None = None
+) -> timedelta:
+    """How long until a source that answered is checked again.
+
+    The feed's own hint (`<ttl>`, `sy:updatePeriod`/`sy:updateFrequency`) replaces the default
+    `schedule.fetch_every_minutes`; without one, an HTTP freshness lifetime (Cache-Control max-age,
+    Expires) longer than the default lengthens it (a short one is a cache setting, not a pace). Either
+    way the result stays within `schedule.min_check_minutes` .. `schedule.max_check_minutes`.
+    """
+    every = timedelta(minutes=float(config["schedule.fetch_every_minutes"]))
+    if update_every is not None:
+        every = update_every
+    elif fresh_for is not None:
+        every = max(every, timedelta(seconds=fresh_for))
+    low = timedelta(minutes=float(config["schedule.min_check_minutes"]))
+    high = timedelta(minutes=float(config["schedule.max_check_minutes"]))
+    return min(max(every, low), max(low, high))
+
+
 def _next_check(config: Config, now: datetime, errors: int, retry_after: float | None = None) -> datetime:
+    """After a failure: exponential backoff from the default interval, capped at MAX_BACKOFF; Retry-After wins
+    when it asks for longer."""
     base = timedelta(minutes=float(config["schedule.fetch_every_minutes"]))
-    delay = min(base * (2**errors), MAX_BACKOFF) if errors else base
+    delay = min(base * (2**errors), MAX_BACKOFF)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
     return now + delay
@@ -107,6 +129,7 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
     assert source.id is not None
     result = RefreshResult(source=source.name or source.url)
     now = datetime.now(UTC)
+    update_every = state.update_every  # a 304 has no body to read the feed's hint from: keep the last one
     try:
         fetched = await fetcher.fetch(
             source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_TYPES
@@ -120,7 +143,8 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
                     _ingest_page, store, source, fetched, document_id
                 )
             else:
-                items = await _feed_items(fetcher, source, fetched)
+                parsed = await _feed_items(fetcher, source, fetched, int(config["fetch.sitemap_max_urls"]))
+                items, update_every = parsed.items, parsed.update_every
                 if source.kind in ("feed", "page"):  # a feed's order is prominence; a sitemap's is not
                     record_feed_positions(
                         store.db, source.id, [canonical_url(i.url) if i.url else "" for i in items]
@@ -136,31 +160,49 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
     store.record_fetch(
         source.id,
         checked_at=now,
-        next_check_at=_next_check(config, now, 0),
+        next_check_at=now + check_interval(config, update_every, freshness(fetched.headers)),
         etag=None if result.not_modified else fetched.etag,
         last_modified=None if result.not_modified else fetched.last_modified,
+        update_every=update_every,
     )
     return result
 
 
-async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched) -> list[FeedItem]:
-    """The entries of a feed or sitemap; a sitemap index's first child sitemaps; a homepage's first feed."""
+async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched, sitemap_max: int) -> ParsedFeed:
+    """The entries of a feed or sitemap; a sitemap index's first child sitemaps; a homepage's first feed.
+
+    Of a sitemap (or the child sitemaps of an index together), only the `sitemap_max` newest URLs are
+    taken: a 50,000-URL sitemap must not lead to 50,000 fetches at one check.
+    """
     if source.kind == "page":
         feeds = discover_feeds(fetched.content, fetched.url)
         if not feeds:
             raise ParseError(source.url, "no feed found on this page (no <link rel=alternate> feed)")
         fetched = await fetcher.fetch(feeds[0], accept=FEED_TYPES)
-    if not is_sitemap_index(fetched.content):
-        return await _parse(fetched.content, fetched.url)
-    items: list[FeedItem] = []
-    for child in (await _parse(fetched.content, fetched.url))[:MAX_CHILD_SITEMAPS]:
-        items += await _parse((await fetcher.fetch(child.url, accept=FEED_TYPES)).content, child.url)
-    return items
+    kind = detect_format(fetched.content)
+    if kind == "sitemapindex":
+        items: list[FeedItem] = []
+        for child in (await _parse(fetched.content, fetched.url)).items[:MAX_CHILD_SITEMAPS]:
+            child_page = await fetcher.fetch(child.url, accept=FEED_TYPES)
+            items += (await _parse(child_page.content, child.url)).items
+        return ParsedFeed(newest(items, sitemap_max, source.url))
+    parsed = await _parse(fetched.content, fetched.url)
+    return ParsedFeed(newest(parsed.items, sitemap_max, source.url)) if kind == "sitemap" else parsed
 
 
-async def _parse(content: bytes, url: str) -> list[FeedItem]:
-    """parse_feed in a worker thread: parsing and extraction never stall the fetches in flight."""
-    return await asyncio.to_thread(parse_feed, content, url)
+async def _parse(content: bytes, url: str) -> ParsedFeed:
+    """read_feed in a worker thread: parsing and extraction never stall the fetches in flight."""
+    return await asyncio.to_thread(read_feed, content, url)
+
+
+def newest(items: Sequence[FeedItem], limit: int, origin: str = "") -> list[FeedItem]:
+    """The `limit` newest items by date (lastmod, news:publication_date); undated ones after the dated ones,
+    in document order."""
+    if len(items) <= limit:
+        return list(items)
+    log.info("sitemap capped source=%s urls=%d taken=%d", origin, len(items), limit)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(items, key=lambda i: i.published or oldest, reverse=True)[:limit]
 
 
 def charset_of(content_type: str) -> str | None:
@@ -203,13 +245,15 @@ def _unseen(
     """Entries not seen before, under their canonical URL, with their keys (see sources.entries)."""
     assert source.id is not None
     guids = Counter(i.guid for i in items if i.guid)
+    titles = Counter(title_key(i) for i in items)
     entries = []
     for item in items:
         if not item.url:
             continue
         unique_guid = item.guid if item.guid and guids[item.guid] == 1 else None  # a reused GUID is no key
+        by_title = titles[title_key(item)] == 1  # nor is a title and date that several entries share
         item = replace(item, url=canonical_url(item.url), guid=unique_guid)
-        entries.append((item, item_hashes(item)))
+        entries.append((item, item_hashes(item, by_title=by_title)))
     seen = store.seen_entries(source.id, [h for _, keys in entries for h in keys])
     known = store.known_urls([item.url for item, _ in entries])
     fresh, taken, remember = [], set(), []

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -95,13 +96,38 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     value = value.strip()
     if value.isdigit():
         return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
     try:
-        when = parsedate_to_datetime(value)
+        when = parsedate_to_datetime(value or "")
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.I)
+
+
+def freshness(headers: Mapping[str, str]) -> float | None:
+    """Seconds a response says it stays fresh: Cache-Control max-age, else Expires minus Date.
+
+    None when absent, unreadable, or when the response must not be cached (no-store, no-cache).
+    """
+    control = headers.get("cache-control", "")
+    if re.search(r"no-store|no-cache", control, re.I):
+        return None
+    match = _MAX_AGE.search(control)
+    if match:
+        return float(match.group(1))
+    expires, date = _http_date(headers.get("expires")), _http_date(headers.get("date"))
+    if expires is None:
+        return None
+    return max(0.0, (expires - (date or datetime.now(UTC))).total_seconds())
 
 
 @dataclass(frozen=True)

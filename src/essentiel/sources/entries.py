@@ -1,9 +1,9 @@
 """Which feed entries and pages are already known: canonical URLs and entry hashes, the way Miniflux does it.
 
-Miniflux keys an entry on the hash of its GUID (else its URL) per feed. We key it on both: the hash of the
-GUID *and* the hash of the canonical URL, so a feed that re-publishes an item under a new GUID, a new title
-or a link with tracking parameters creates no duplicate, and neither does a link that changes under the
-same GUID. A page's own `<link rel=canonical>` (or `og:url`) is honoured when it stays on the same site.
+Miniflux keys an entry on the hash of its GUID (else its URL) per feed. We key it on all of: the hash of the
+GUID, the hash of the canonical URL, and the hash of its title and date, so a feed that re-publishes an item
+under a new GUID, a new title or a link with tracking parameters creates no duplicate, and neither does a
+link that changes under the same GUID, nor a new GUID with a new link but the same title and date. A page's own `<link rel=canonical>` (or `og:url`) is honoured when it stays on the same site.
 """
 
 from __future__ import annotations
@@ -28,12 +28,25 @@ def entry_hash(kind: str, value: str) -> str:
     return hashlib.sha1(f"{kind}:{value}".encode()).hexdigest()
 
 
-def item_hashes(item: FeedItem) -> tuple[str, ...]:
-    """The keys of one entry: its canonical URL's hash, and its GUID's hash when it has one."""
+def item_hashes(item: FeedItem, *, by_title: bool = True) -> tuple[str, ...]:
+    """The keys of one entry: its canonical URL's hash, its GUID's hash when it has one, and the hash of
+    its title and date when it has both (`by_title`; off when that pair is not unique in the feed)."""
     keys = [entry_hash("url", canonical_url(item.url))]
     if item.guid and item.guid.strip():
         keys.append(entry_hash("guid", item.guid.strip()))
+    title = title_key(item) if by_title else None
+    if title:
+        keys.append(title)
     return tuple(keys)
+
+
+def title_key(item: FeedItem) -> str | None:
+    """The hash of an entry's title (case and spacing ignored) and publication date, if it has both: a feed
+    that re-publishes an item under a new GUID *and* a new link still gives the same one."""
+    title = " ".join(item.title.split()).casefold()
+    if not title or item.published is None:
+        return None
+    return entry_hash("title", f"{title}|{item.published.isoformat()}")
 
 
 def page_canonical(html: bytes, url: str) -> str:

@@ -15,6 +15,7 @@ import re
 import zlib
 from calendar import timegm
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -43,8 +44,21 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed's items and its own hint of how often it changes (RSS `<ttl>`, else `sy:updatePeriod`)."""
+
+    items: list[FeedItem]
+    update_every: timedelta | None = None
+
+
 def parse_feed(content: bytes, url: str) -> list[FeedItem]:
     """The items of a feed or sitemap; URLs are made absolute against `url`. Raises ParseError only."""
+    return read_feed(content, url).items
+
+
+def read_feed(content: bytes, url: str) -> ParsedFeed:
+    """`parse_feed` plus the feed's update hint (None for JSON Feeds, sitemaps and feeds without one)."""
     if not content.strip():
         raise ParseError(url, "empty document")
     try:
@@ -56,17 +70,18 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
                 " need and attacks use (billion laughs, external entities)",
             )
         kind = detect_format(content)
+        every = None
         if kind == "json":
             items = _json_feed(content, url)
         elif kind in ("sitemap", "sitemapindex"):
             items = _sitemap(content, url)
         else:
-            items = _xml_feed(content, url)
+            items, every = _xml_feed(content, url)
     except ParseError:
         raise
     except Exception as exc:  # a parser bug must still name the document, in one line
         raise ParseError(url, f"cannot parse ({type(exc).__name__}: {_one_line(exc)})") from exc
-    return _unique([item for item in items if _web_link(item, url)])
+    return ParsedFeed(_unique([item for item in items if _web_link(item, url)]), every)
 
 
 def _join(base: str, link: str) -> str:
@@ -180,7 +195,7 @@ class _TextExtractor(HTMLParser):
 # --- RSS and Atom -------------------------------------------------------------------------------
 
 
-def _xml_feed(content: bytes, url: str) -> list[FeedItem]:
+def _xml_feed(content: bytes, url: str) -> tuple[list[FeedItem], timedelta | None]:
     content = _first_items(content, url)
     headers = {"content-location": url, "content-type": "application/xml"}
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
@@ -200,7 +215,32 @@ def _xml_feed(content: bytes, url: str) -> list[FeedItem]:
     items = [item for entry in entries if (item := _entry_item(entry, url, feed_language)) is not None]
     if problem and not items:  # broken, and nothing usable was recovered from it
         raise ParseError(url, f"not a valid feed: {problem}")
-    return items
+    return items, update_hint(parsed.get("feed", {}))
+
+
+_SY_PERIODS = {
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+    "monthly": timedelta(days=30),
+    "yearly": timedelta(days=365),
+}
+MAX_HINT = timedelta(days=365)
+
+
+def update_hint(channel: Mapping[str, Any]) -> timedelta | None:
+    """How often a feed says it changes: RSS 2.0 `<ttl>` (minutes), else the syndication module's
+    `sy:updatePeriod` divided by `sy:updateFrequency` (default 1). None when absent or unreadable."""
+    ttl = _text(channel.get("ttl")).strip()
+    if ttl.isdigit() and 0 < int(ttl) <= MAX_HINT.total_seconds() / 60:
+        return timedelta(minutes=int(ttl))
+    period = _SY_PERIODS.get(_text(channel.get("sy_updateperiod")).strip().lower())
+    if period is None:
+        return None
+    frequency = _text(channel.get("sy_updatefrequency")).strip() or "1"
+    if not frequency.isdigit() or not 0 < int(frequency) <= 10_000:
+        return period
+    return period / int(frequency)
 
 
 def _first_items(content: bytes, url: str) -> bytes:

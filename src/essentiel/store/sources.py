@@ -26,6 +26,7 @@ class SourceState:
     last_error_at: datetime | None = None
     articles_per_day: float = 0.0  # over the last HEALTH_DAYS days (or since the source was added)
     paused: bool = False  # kept, not fetched
+    update_every: timedelta | None = None  # the feed's own hint (<ttl>, sy:updatePeriod), last read
 
     @property
     def backing_off(self) -> bool:
@@ -64,7 +65,12 @@ def _state(row: sqlite3.Row, per_day: float = 0.0) -> SourceState:
         last_error_at=from_db_time(row["last_error_at"]),
         articles_per_day=per_day,
         paused=bool(row["paused"]),
+        update_every=_minutes(row["update_every_minutes"]),
     )
+
+
+def _minutes(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
 
 
 class SourcesStore:
@@ -145,20 +151,23 @@ class SourcesStore:
         etag: str | None = None,
         last_modified: str | None = None,
         error: str | None = None,
+        update_every: timedelta | None = None,
     ) -> None:
-        """Store the outcome of one check: validators on success, an error (counted) on failure."""
+        """Store the outcome of one check: validators and the feed's update hint on success (a hint of
+        None clears it), an error (counted) on failure."""
         with self.db.transaction() as conn:
             if error is None:
                 conn.execute(
                     "UPDATE sources SET last_checked_at=?, next_check_at=?, etag=COALESCE(?, etag),"
                     " last_modified=COALESCE(?, last_modified), error_count=0, last_error=NULL,"
-                    " last_success_at=? WHERE id=?",
+                    " last_success_at=?, update_every_minutes=? WHERE id=?",
                     (
                         to_db_time(checked_at),
                         to_db_time(next_check_at),
                         etag,
                         last_modified,
                         to_db_time(checked_at),
+                        None if update_every is None else update_every.total_seconds() / 60,
                         source_id,
                     ),
                 )
