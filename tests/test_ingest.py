@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from essentiel.cli import cli
 from essentiel.config import Config, load_config
-from essentiel.ingest import MAX_BACKOFF, fetch_due, refresh_sources
-from essentiel.models import Source
+from essentiel.ingest import MAX_BACKOFF, fetch_due, refresh_sources, with_source
+from essentiel.models import Article, Source, outlet_of
 from essentiel.sources.entries import page_canonical
+from essentiel.sources.outlets import Outlet, outlet_for_host
 from essentiel.store import Store, open_store
 from loopback import LoopbackServer
 from newsfixtures import corpus, page
@@ -296,3 +297,54 @@ def test_a_single_article_source_is_updated_in_place(
 
 def corpus_title(index: int) -> str:
     return [r for r in corpus() if r["language"] == "fr"][index]["title"]
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet"),
+    [
+        ("https://www.lemonde.fr/international/article/2026/11/25/x.html", "lemonde.fr"),
+        ("https://rss.lemonde.fr/c/205/f/3050/index.rss", "lemonde.fr"),
+        ("https://lemonde.fr/international/", "lemonde.fr"),
+        ("https://WWW.BBC.CO.UK/news", "bbc.co.uk"),
+        ("https://www.bbc.com/news/world", "bbc.co.uk"),  # the bundled media list: one outlet
+        ("https://feeds.bbci.co.uk/news/rss.xml", "bbc.co.uk"),
+        ("https://www.telerama.fr/x", "telerama.fr"),  # Groupe Le Monde's other titles stay apart
+        ("https://www.liberation.fr/politique/", "libe.com"),
+        ("https://someone.blogspot.com/2026/11/post.html", "someone.blogspot.com"),  # a private suffix
+        ("https://www.news.example.co.jp/a", "example.co.jp"),
+        ("http://127.0.0.2:8080/feed.xml", "127.0.0.2"),
+        ("http://localhost:8000/", "localhost"),
+        ("http://[", ""),
+        (None, ""),
+    ],
+)
+def test_outlet_of(url: str | None, outlet: str) -> None:
+    assert outlet_of(url) == outlet
+
+
+def test_outlet_details_from_the_bundled_media_list() -> None:
+    bbc = outlet_for_host("www.bbc.com")
+    assert (bbc.key, bbc.name, bbc.country) == ("bbc.co.uk", "BBC News", "gb")
+    lemonde = outlet_for_host("www.lemonde.fr")
+    assert (lemonde.key, lemonde.name, lemonde.group, lemonde.country) == (
+        "lemonde.fr",
+        None,
+        "Groupe Le Monde",
+        "fr",
+    )
+    assert outlet_for_host("unknown-news.example") == Outlet("unknown-news.example")
+
+
+def test_one_outlet_with_several_feeds_and_hosts_counts_once() -> None:
+    """Two feeds of one outlet (www. and rss. hosts) and a wire: the articles carry two outlets, not three."""
+    une = Source(url="https://www.lemonde.fr/rss/une.xml", name="Le Monde", full_page=False)
+    monde = Source(url="https://rss.lemonde.fr/international.xml", name="Le Monde Monde", full_page=False)
+    assert une.outlet == monde.outlet == "lemonde.fr"
+    articles = [
+        with_source(Article(id=f"a{i}", url=f"https://{host}/a/{i}", title="t", text="x"), source)
+        for i, (host, source) in enumerate(
+            [("www.lemonde.fr", une), ("rss.lemonde.fr", monde), ("www.afp.com", une)]
+        )
+    ]
+    assert [a.outlet for a in articles] == ["lemonde.fr", "lemonde.fr", "afp.com"]
+    assert len({a.outlet_key for a in articles}) == 2

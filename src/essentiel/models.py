@@ -20,11 +20,18 @@ def stable_id(*parts: str, prefix: str = "", length: int = 16) -> str:
 
 
 def outlet_of(url: str | None) -> str:
-    """The outlet a URL belongs to: its host without a leading 'www.' ('' when there is no URL)."""
+    """The outlet a URL belongs to ('' when there is no URL): its registrable domain ('rss.lemonde.fr' ->
+    'lemonde.fr'), mapped to the outlet's main domain when the bundled media list knows it ('bbc.com' ->
+    'bbc.co.uk'). See essentiel.sources.outlets."""
     if not url:
         return ""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    from essentiel.sources.outlets import outlet_for_host  # here: essentiel.sources imports this module
+
+    return outlet_for_host(host).key
 
 
 @dataclass(frozen=True)
