@@ -60,6 +60,15 @@ def article_page(index: int, canonical: str | None = None) -> str:
     return html
 
 
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The CLI run in tmp_path, on its database, allowed to fetch the loopback server without delay."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESSENTIEL_CONFIG", raising=False)
+    monkeypatch.setenv("ESSENTIEL_GENERAL_DATABASE", str(tmp_path / "e.db"))
+    monkeypatch.setenv("ESSENTIEL_FETCH_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("ESSENTIEL_FETCH_HOST_DELAY", "0")
+
+
 def recheck(store: Store, config: Config) -> list[int]:
     """Check every source now, due or not; the new articles of each."""
     results = asyncio.run(refresh_sources(store, config, store.list_sources()))
@@ -218,11 +227,7 @@ def test_a_failing_source_backs_off_exponentially_capped_and_is_never_dropped(
 def test_sources_list_shows_health(
     loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ESSENTIEL_CONFIG", raising=False)
-    monkeypatch.setenv("ESSENTIEL_GENERAL_DATABASE", str(tmp_path / "e.db"))
-    monkeypatch.setenv("ESSENTIEL_FETCH_ALLOW_PRIVATE", "true")
-    monkeypatch.setenv("ESSENTIEL_FETCH_HOST_DELAY", "0")
+    cli_env(monkeypatch, tmp_path)
     for index in range(2):
         loopback.route(f"/a/{index}.html", article_page(index), headers=HTML)
     items = [(loopback.url(f"/a/{i}.html"), f"g{i}", f"T{i}") for i in range(2)]
@@ -246,10 +251,7 @@ def test_sources_list_shows_health(
 def test_sources_add_detects_the_kind(
     loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ESSENTIEL_CONFIG", raising=False)
-    monkeypatch.setenv("ESSENTIEL_GENERAL_DATABASE", str(tmp_path / "e.db"))
-    monkeypatch.setenv("ESSENTIEL_FETCH_ALLOW_PRIVATE", "true")
+    cli_env(monkeypatch, tmp_path)
     home = '<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/f"></head><body>Hi</body></html>'
     loopback.route("/", home, headers=HTML)
     loopback.route("/latest", feed([(loopback.url("/a/0.html"), "g", "T")]), headers=RSS)
@@ -348,3 +350,32 @@ def test_one_outlet_with_several_feeds_and_hosts_counts_once() -> None:
     ]
     assert [a.outlet for a in articles] == ["lemonde.fr", "lemonde.fr", "afp.com"]
     assert len({a.outlet_key for a in articles}) == 2
+
+
+def test_a_homepage_without_feed_link_is_read_through_a_common_feed_path(
+    loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli_env(monkeypatch, tmp_path)
+    loopback.route("/", "<!DOCTYPE html><html><body><p>Les nouvelles</p></body></html>", headers=HTML)
+    loopback.route("/feed", "<html><body>Not found, but a page</body></html>", headers=HTML)  # soft 404
+    loopback.route("/a/0.html", article_page(0), headers=HTML)
+    loopback.route("/feed.xml", feed([(loopback.url("/a/0.html"), "g", "T")]), headers=RSS)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["sources", "add", loopback.url("/"), "--json"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["kind"] == "page"
+    fetched = runner.invoke(cli, ["fetch", "--json"])
+    assert fetched.exit_code == 0, fetched.output
+    (result,) = json.loads(fetched.stdout)
+    assert result["new_articles"] == 1 and not result["errors"]
+    # Tried in order: /feed (an HTML page: skipped), /rss (404), then /feed.xml.
+    tried = [r.path for r in loopback.requests if r.path in ("/feed", "/rss", "/feed.xml", "/rss.xml")]
+    assert tried == ["/feed", "/rss", "/feed.xml"] * 2  # once at `sources add`, once at the check
+    # When the site has none, the check fails with one line naming the paths tried.
+    loopback.route("/feed.xml", "gone", status=404)
+    store = open_store(tmp_path / "e.db")
+    (result,) = asyncio.run(refresh_sources(store, load_config(None), store.list_sources()))
+    assert result.errors == [
+        f"{loopback.url('/')}: no feed found on this page (no <link rel=alternate> feed, none at"
+        " /feed, /rss, /feed.xml, /rss.xml, /atom.xml, /index.xml)"
+    ]

@@ -22,6 +22,7 @@ from .fetch.http import Fetcher, FetchSettings, freshness
 from .fetch.urls import canonical_url
 from .inputs import html_files, read_articles, read_html_file, read_warc
 from .models import Article, FeedItem, Fetched, Source, outlet_of, stable_id
+from .sources.detect import COMMON_FEED_PATHS, find_common_feed
 from .sources.entries import entry_hash, item_hashes, page_canonical, title_key
 from .sources.feeds import ParsedFeed, detect_format, discover_feeds, read_feed
 from .store import SourceState, Store
@@ -176,9 +177,14 @@ async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched, sitema
     """
     if source.kind == "page":
         feeds = discover_feeds(fetched.content, fetched.url)
-        if not feeds:
-            raise ParseError(source.url, "no feed found on this page (no <link rel=alternate> feed)")
-        fetched = await fetcher.fetch(feeds[0], accept=FEED_TYPES)
+        found = await fetcher.fetch(feeds[0], accept=FEED_TYPES) if feeds else None
+        found = found or await find_common_feed(fetcher, fetched.url)
+        if found is None:
+            paths = ", ".join(COMMON_FEED_PATHS)
+            raise ParseError(
+                source.url, f"no feed found on this page (no <link rel=alternate> feed, none at {paths})"
+            )
+        fetched = found
     kind = detect_format(fetched.content)
     if kind == "sitemapindex":
         items: list[FeedItem] = []
