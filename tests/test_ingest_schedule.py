@@ -220,3 +220,22 @@ def test_a_sitemap_index_is_capped_over_its_children(
     # The pages are not served (404): each is one error, and only the three newest were tried.
     assert article_paths(loopback) == {"/a/597.html", "/a/598.html", "/a/599.html"}
     assert len(result.errors) == 3 and all("HTTP 404" in e for e in result.errors)
+
+
+def test_a_sitemap_index_reads_its_newest_children(
+    loopback: LoopbackServer, store: Store, tmp_path: Path
+) -> None:
+    """An index listing its yearly sitemaps oldest first: the three with the latest lastmod are read."""
+    start = datetime.now(UTC) - timedelta(days=3)
+    children = ""
+    for year in range(2019, 2027):
+        loopback.route(f"/s-{year}.xml", sitemap(loopback, range(year * 10, year * 10 + 2), start))
+        lastmod = (start - timedelta(days=365 * (2026 - year))).isoformat()
+        children += (
+            f"<sitemap><loc>{loopback.url(f'/s-{year}.xml')}</loc><lastmod>{lastmod}</lastmod></sitemap>"
+        )
+    loopback.route("/index.xml", f"<?xml version='1.0'?><sitemapindex {NS}>{children}</sitemapindex>")
+    store.add_source(Source(url=loopback.url("/index.xml"), name="index", kind="sitemap"))
+    asyncio.run(refresh_sources(store, config_for(tmp_path), store.list_sources()))
+    read = sorted(r.path for r in loopback.requests if r.path.startswith("/s-"))
+    assert read == ["/s-2024.xml", "/s-2025.xml", "/s-2026.xml"]

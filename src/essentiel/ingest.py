@@ -35,7 +35,8 @@ FEED_TYPES = (
 )
 MAX_BACKOFF = timedelta(hours=24)
 _CHARSET = re.compile(r"charset\s*=\s*([^;\s]+)", re.I)
-MAX_CHILD_SITEMAPS = 3  # of a sitemap index, the first ones (news sites list the newest first)
+# Of a sitemap index: the child sitemaps read at each check, the newest by lastmod (undated: the first).
+MAX_CHILD_SITEMAPS = 3
 
 
 @dataclass
@@ -188,7 +189,8 @@ async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched, sitema
     kind = detect_format(fetched.content)
     if kind == "sitemapindex":
         items: list[FeedItem] = []
-        for child in (await _parse(fetched.content, fetched.url)).items[:MAX_CHILD_SITEMAPS]:
+        children = (await _parse(fetched.content, fetched.url)).items
+        for child in newest(children, MAX_CHILD_SITEMAPS, source.url):
             child_page = await fetcher.fetch(child.url, accept=FEED_TYPES)
             items += (await _parse(child_page.content, child.url)).items
         return ParsedFeed(newest(items, sitemap_max, source.url))
