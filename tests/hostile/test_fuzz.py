@@ -22,7 +22,9 @@ from essentiel.extract.cleanup import clean_authors, clean_body, normalize, spli
 from essentiel.fetch.urls import canonical_url, is_tracking_param
 from essentiel.sources.feeds import EARLIEST, parse_feed
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)  # derandomized: CI sees the same cases every run
 FEED_URL = "https://www.journal.example/rss.xml"
 
 # --- the feed parser ---------------------------------------------------------------------------------------

@@ -123,6 +123,8 @@ def run_batch(
         scans = client.map(scan, files, per_task=records_per_task, retries=retries, pure=False)
         index = {future.key: number for number, future in enumerate(scans)}
         what = {future.key: url for future, url in zip(scans, files, strict=True)}
+        order = {future.key: (number, -1) for number, future in enumerate(scans)}  # failures in input order
+        failures: list[tuple[tuple[int, int], str]] = []
         pending = as_completed(scans)
         for future in pending:
             try:
@@ -130,7 +132,7 @@ def run_batch(
             except Exception as exc:  # after its retries: reported, the other tasks go on
                 line = f"{what[future.key]}: failed after {retries} retries ({type(exc).__name__}: {exc})"
                 log.error("%s", line)
-                report.failed.append(line)
+                failures.append((order[future.key], line))
                 continue
             if isinstance(result, Scan):
                 tasks = [
@@ -152,6 +154,7 @@ def run_batch(
                 log.info("%s: %d HTML responses, %d tasks", result.url, result.responses, len(todo))
                 futures = client.map(process, todo, retries=retries, pure=False)
                 what.update((f.key, t.describe()) for f, t in zip(futures, todo, strict=True))
+                order.update((f.key, (t.file_index, t.part)) for f, t in zip(futures, todo, strict=True))
                 pending.update(futures)
                 continue
             report.add(result)
@@ -160,5 +163,6 @@ def run_batch(
             if progress:
                 progress(result.records)
     report.parts.sort()
+    report.failed = [line for _, line in sorted(failures)]
     report.seconds = time.perf_counter() - started
     return report
