@@ -16,6 +16,7 @@ from essentiel.cli import cli
 from essentiel.config import Config, load_config
 from essentiel.ingest import MAX_BACKOFF, fetch_due, refresh_sources, with_source
 from essentiel.models import Article, Source, outlet_of
+from essentiel.rank import country_of
 from essentiel.sources.entries import page_canonical
 from essentiel.sources.outlets import Outlet, outlet_for_host
 from essentiel.store import Store, open_store
@@ -379,3 +380,20 @@ def test_a_homepage_without_feed_link_is_read_through_a_common_feed_path(
         f"{loopback.url('/')}: no feed found on this page (no <link rel=alternate> feed, none at"
         " /feed, /rss, /feed.xml, /rss.xml, /atom.xml, /index.xml)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "country"),
+    [
+        ("https://www.bbc.com/news/x", "gb"),  # the media list (a .com)
+        ("https://www.liberation.fr/x", "fr"),  # listed; its outlet key (libe.com) has no country TLD
+        ("https://www.france2.fr/x", "fr"),  # listed under france.tv: not Tuvalu
+        ("https://www.unlisted-news.ch/x", "ch"),  # not listed: the host's country TLD
+        ("https://www.unlisted-news.com/x", None),
+        ("http://[", None),
+    ],
+)
+def test_an_articles_country_comes_from_the_media_list_then_the_hosts_tld(
+    url: str, country: str | None
+) -> None:
+    assert country_of(Article(id="a", url=url, title="t", text="x")) == country

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 
 def stable_id(*parts: str, prefix: str = "", length: int = 16) -> str:
@@ -23,15 +22,11 @@ def outlet_of(url: str | None) -> str:
     """The outlet a URL belongs to ('' when there is no URL): its registrable domain ('rss.lemonde.fr' ->
     'lemonde.fr'), mapped to the outlet's main domain when the bundled media list knows it ('bbc.com' ->
     'bbc.co.uk'). See essentiel.sources.outlets."""
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    from essentiel.sources.outlets import outlet_for_host  # here: essentiel.sources imports this module
+    # Imported here: essentiel.sources imports this module.
+    from essentiel.sources.outlets import host_of, outlet_for_host
 
-    return outlet_for_host(host).key
+    host = host_of(url)
+    return outlet_for_host(host).key if host else ""
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from essentiel.models import Article, Edition, RankedStory, Story, Summary, outlet_of
+from essentiel.models import Article, Edition, RankedStory, Story, Summary
 from essentiel.nlp import entities as find_entities
 from essentiel.nlp import normalise_entities
+from essentiel.sources.outlets import host_of, outlet_for_host
 from essentiel.stories.dedupe import duplicate_groups
 from essentiel.summarize.base import Summarizer
 from essentiel.summarize.clean import content_words, lexical_overlap
@@ -104,11 +105,16 @@ def distinct_texts(
 
 
 def country_of(article: Article) -> str | None:
-    """`Article.country` when the model has it, else the URL's country-code top-level domain."""
+    """`Article.country` when the model has it, else the outlet's country in the bundled media list, else the
+    URL host's country-code top-level domain."""
     known = getattr(article, "country", None)
     if known:
         return str(known).lower()
-    tld = outlet_of(article.url).rsplit(".", 1)[-1]
+    host = host_of(article.url)
+    listed = outlet_for_host(host).country if host else None
+    if listed:
+        return listed
+    tld = host.rsplit(".", 1)[-1]
     if len(tld) != 2 or tld in GENERIC_TLDS or not tld.isalpha():
         return None
     return TLD_COUNTRY.get(tld, tld)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
@@ -38,6 +39,14 @@ def _known() -> dict[str, dict[str, str]]:
     text = resources.files("essentiel").joinpath("data/outlets.json").read_text(encoding="utf-8")
     data: dict[str, dict[str, str]] = json.loads(text)
     return data
+
+
+def host_of(url: str | None) -> str:
+    """The host of a URL, lowercased ('' when there is none or the URL is not valid)."""
+    try:
+        return (urlsplit(url).hostname or "") if url else ""
+    except ValueError:
+        return ""
 
 
 def registrable_domain(host: str) -> str:

@@ -1,8 +1,8 @@
 """Per-domain extraction rules (none yet).
 
 The generic extractor (trafilatura plus the rules in `essentiel.extract.cleanup`) should handle most
-news sites. When one site needs help, add a `SiteRule` under its outlet key (the host without
-``www.``, as returned by `essentiel.models.outlet_of`)::
+news sites. When one site needs help, add a `SiteRule` under its outlet key (the registrable domain,
+``lemonde.fr`` for ``www.lemonde.fr`` or ``rss.lemonde.fr``, as returned by `essentiel.models.outlet_of`)::
 
     SITE_RULES["example-news.fr"] = SiteRule(
         prune_xpath=("//div[@class='related-box']",),          # removed from the HTML before extraction
