@@ -265,6 +265,8 @@ def test_parse_feed_on_arbitrary_text(text: str) -> None:
         ({"sy_updateperiod": "monthly"}, 30 * 1440),
         ({"sy_updateperiod": "sometimes"}, None),
         ({"ttl": "-5"}, None),
+        ({"ttl": "\u00b2"}, None),  # "²".isdigit() is true, int("²") fails
+        ({"sy_updateperiod": "daily", "sy_updatefrequency": "\u00b2"}, 1440),
         ({"ttl": "99999999999"}, None),
         ({}, None),
     ],

@@ -383,8 +383,15 @@ def test_invalid_settings(bad: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("30", 30.0), (" 0 ", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
-    ids=["seconds", "zero", "past-date", "garbage", "missing"],
+    [
+        ("30", 30.0),
+        (" 0 ", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("soon", None),
+        (None, None),
+        ("\u00b2", None),
+    ],
+    ids=["seconds", "zero", "past-date", "garbage", "missing", "superscript-two"],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected

@@ -94,7 +94,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true too
         return float(value)
     when = _http_date(value)
     if when is None:
@@ -376,7 +376,7 @@ class Fetcher:
     ) -> bytes:
         """Streams the raw body, decompresses it in bounded pieces and enforces max_bytes and the ratio."""
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > max_bytes:
+        if length.isascii() and length.isdigit() and int(length) > max_bytes:
             raise _failure(
                 url, "too_large", f"body too large: {int(length)} bytes (max_bytes is {max_bytes})"
             )

@@ -232,13 +232,13 @@ def update_hint(channel: Mapping[str, Any]) -> timedelta | None:
     """How often a feed says it changes: RSS 2.0 `<ttl>` (minutes), else the syndication module's
     `sy:updatePeriod` divided by `sy:updateFrequency` (default 1). None when absent or unreadable."""
     ttl = _text(channel.get("ttl")).strip()
-    if ttl.isdigit() and 0 < int(ttl) <= MAX_HINT.total_seconds() / 60:
+    if ttl.isascii() and ttl.isdigit() and 0 < int(ttl) <= MAX_HINT.total_seconds() / 60:
         return timedelta(minutes=int(ttl))
     period = _SY_PERIODS.get(_text(channel.get("sy_updateperiod")).strip().lower())
     if period is None:
         return None
     frequency = _text(channel.get("sy_updatefrequency")).strip() or "1"
-    if not frequency.isdigit() or not 0 < int(frequency) <= 10_000:
+    if not (frequency.isascii() and frequency.isdigit()) or not 0 < int(frequency) <= 10_000:
         return period
     return period / int(frequency)
 
