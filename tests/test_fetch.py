@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import brotli
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from essentiel.errors import ConfigError, FetchError
 from essentiel.fetch import http as http_module
@@ -441,3 +443,22 @@ def test_canonical_url(url: str, canonical: str) -> None:
 )
 def test_freshness(headers: dict[str, str], expected: float | None) -> None:
     assert freshness(headers) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["cache-control", "expires", "date"]),
+        st.one_of(
+            st.text(),
+            st.from_regex(r"\A(public, )?max-age=\d{1,30}\Z"),
+            st.from_regex(r"\A[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{1,6} \d\d:\d\d:\d\d GMT\Z"),
+        ),
+    ),
+    st.one_of(st.none(), st.text()),
+)
+def test_response_headers_never_raise(headers: dict[str, str], retry_after: str | None) -> None:
+    fresh = freshness(headers)
+    assert fresh is None or fresh >= 0
+    wait = parse_retry_after(retry_after)
+    assert wait is None or wait >= 0
