@@ -171,7 +171,7 @@ async def refresh_source(store: Store, fetcher: Fetcher, state: SourceState, con
 
 
 async def _feed_items(fetcher: Fetcher, source: Source, fetched: Fetched, sitemap_max: int) -> ParsedFeed:
-    """The entries of a feed or sitemap; a sitemap index's first child sitemaps; a homepage's first feed.
+    """The entries of a feed or sitemap; a sitemap index's newest child sitemaps; a homepage's feed.
 
     Of a sitemap (or the child sitemaps of an index together), only the `sitemap_max` newest URLs are
     taken: a 50,000-URL sitemap must not lead to 50,000 fetches at one check.
