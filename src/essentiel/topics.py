@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from essentiel.models import Article
 
@@ -195,10 +196,18 @@ def _keyword_votes(article: Article) -> Counter[str]:
     if not table:
         return votes
     text = " " + fold(f"{article.title} {article.lead} {article.text[:600]}")
-    for key, stems in table.items():
-        hits = sum(text.count(" " + fold(stem)) for stem in stems.split())
+    for key, stems in _folded_stems(lang):
+        hits = sum(text.count(stem) for stem in stems)
         votes[key] += min(hits, MAX_HITS)
     return votes
+
+
+@cache
+def _folded_stems(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each category's keyword stems for `lang`, folded once (" stem": a stem starts a word)."""
+    return tuple(
+        (key, tuple(" " + fold(stem) for stem in stems.split())) for key, stems in KEYWORDS[lang].items()
+    )
 
 
 def story_category(

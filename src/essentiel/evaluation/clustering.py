@@ -31,7 +31,7 @@ from essentiel.stories.cluster import (
     lexical_similarity,
     run_online,
 )
-from essentiel.stories.embed import Embedder, default_embedder
+from essentiel.stories.embed import CachedEmbedder, Embedder
 from essentiel.stories.online import OnlineClusterer, Params
 from essentiel.stories.signals import Lexicon, Signals, compute_signals
 from essentiel.stories.text import lexical_text
@@ -105,21 +105,6 @@ def scores(pred: Sequence[str], gold: Sequence[str]) -> dict[str, float]:
         "F1": round(f, 4),
         "pairwise_F1": round(pairwise(pred, gold), 4),
     }
-
-
-class CachedEmbedder:
-    """Embeds each distinct text once per run (the grids re-cluster the same documents many times)."""
-
-    def __init__(self, inner: Embedder | None = None) -> None:
-        self.inner = inner or default_embedder()
-        self.cache: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = sorted({t for t in texts if t not in self.cache})
-        if missing:
-            for text, vec in zip(missing, self.inner.encode(missing), strict=True):
-                self.cache[text] = vec
-        return np.vstack([self.cache[t] for t in texts]) if texts else np.zeros((0, 512), dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ their estimated Jaccard similarity of word 5-shingles reaches the threshold. See
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,6 +102,23 @@ def _minhash(shingle_set: set[bytes], num_perm: int) -> MinHash:
     return mh
 
 
+_SIGNATURES: OrderedDict[tuple[bytes, int], MinHash] = OrderedDict()
+SIGNATURE_CACHE = 20_000  # texts whose MinHash is kept (~1 KB each): the ranking re-reads the same stories
+
+
+def _signature(key: str, words: Sequence[str], num_perm: int) -> MinHash:
+    """The MinHash of a text, from a process-wide cache keyed by a digest of the text."""
+    digest = (hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest(), num_perm)
+    found = _SIGNATURES.get(digest)
+    if found is None:
+        found = _SIGNATURES[digest] = _minhash(shingles(words), num_perm)
+        if len(_SIGNATURES) > SIGNATURE_CACHE:
+            _SIGNATURES.popitem(last=False)
+    else:
+        _SIGNATURES.move_to_end(digest)
+    return found
+
+
 def duplicate_groups(
     articles: Sequence[Article], *, threshold: float = THRESHOLD, num_perm: int = NUM_PERM
 ) -> list[list[int]]:
@@ -107,7 +126,14 @@ def duplicate_groups(
     uf = _UnionFind(len(articles))
     exact: dict[str, int] = {}
     lsh = MinHashLSH(num_perm=num_perm, params=_lsh_bands(threshold, num_perm))
+    texts: dict[int, list[str]] = {}
     sets: dict[int, set[bytes]] = {}
+
+    def shingle_set(i: int) -> set[bytes]:  # only for LSH candidates: most texts never need theirs
+        if i not in sets:
+            sets[i] = shingles(texts[i])
+        return sets[i]
+
     for i, article in enumerate(articles):
         words = _words(dedupe_text(article))[:MAX_WORDS]
         if len(words) < MIN_WORDS:
@@ -117,14 +143,15 @@ def duplicate_groups(
             uf.union(exact[key], i)
             continue
         exact[key] = i
-        shingle_set = shingles(words)
-        mh = _minhash(shingle_set, num_perm)
+        texts[i] = words
+        mh = _signature(key, words, num_perm)
         for candidate in sorted(lsh.query(mh)):
             j = int(candidate)
-            if jaccard(sets[j], shingle_set) >= threshold:  # LSH proposes, the exact Jaccard decides
+            if (
+                jaccard(shingle_set(j), shingle_set(i)) >= threshold
+            ):  # LSH proposes, the exact Jaccard decides
                 uf.union(j, i)
         lsh.insert(str(i), mh)
-        sets[i] = shingle_set
     groups = uf.groups()
     logger.debug("dedupe: %d articles, %d groups", len(articles), len(groups))
     return groups

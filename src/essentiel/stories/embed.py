@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -58,6 +59,37 @@ class UseEmbedder:
             for i in range(0, len(clean), self.batch_size)
         ]
         return normalise_rows(np.vstack(parts))
+
+
+class CachedEmbedder:
+    """Embeds each distinct text once, keeping the last `max_items` (None: all) in memory.
+
+    The summaries of an edition re-read the sentences of stories that mostly did not change since the last
+    build: in the long-running service, only the new articles' sentences reach the encoder.
+    """
+
+    def __init__(self, inner: Embedder | None = None, max_items: int | None = None) -> None:
+        self.inner = inner or default_embedder()
+        self.max_items = max_items
+        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = sorted({t for t in texts if t not in self.cache})
+        if missing:
+            for text, vec in zip(missing, self.inner.encode(missing), strict=True):
+                self.cache[text] = vec
+        rows = [self.cache[t] for t in texts]
+        for t in texts:
+            self.cache.move_to_end(t)
+        while self.max_items is not None and len(self.cache) > self.max_items:
+            self.cache.popitem(last=False)
+        return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def sentence_embedder() -> Embedder:
+    """The process-wide embedder of summary sentences: the default one behind a cache of 20,000 texts (~40 MB)."""
+    return CachedEmbedder(default_embedder(), max_items=20_000)
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ import numpy as np
 
 from essentiel.models import Article, Story, Summary, SummarySentence
 from essentiel.stories.cluster import embedding_text
-from essentiel.stories.embed import Embedder, default_embedder
+from essentiel.stories.embed import Embedder, sentence_embedder
 from essentiel.summarize.clean import (
     content_words,
     has_broken_quote,
@@ -217,7 +217,7 @@ class ExtractiveSummarizer:
     mmr_lambda: float = 0.7
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray((self.embedder or default_embedder()).encode(list(texts)), dtype=np.float64)
+        return np.asarray((self.embedder or sentence_embedder()).encode(list(texts)), dtype=np.float64)
 
     def candidates(self, ordered: Sequence[Article], target: str) -> list[Candidate]:
         pool: list[Candidate] = []
