@@ -239,3 +239,33 @@ def test_a_sitemap_index_reads_its_newest_children(
     asyncio.run(refresh_sources(store, config_for(tmp_path), store.list_sources()))
     read = sorted(r.path for r in loopback.requests if r.path.startswith("/s-"))
     assert read == ["/s-2024.xml", "/s-2025.xml", "/s-2026.xml"]
+
+
+def test_sources_list_shows_the_feeds_own_interval(
+    loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from essentiel.cli import cli
+    from test_ingest import cli_env
+
+    cli_env(monkeypatch, tmp_path)
+    loopback.route("/hinted.xml", rss("<ttl>120</ttl>"), headers=RSS)
+    loopback.route("/plain.xml", rss(), headers=RSS)
+    runner = CliRunner()
+    for path in ("/hinted.xml", "/plain.xml"):
+        added = runner.invoke(
+            cli, ["sources", "add", loopback.url(path), "--name", path[1:], "--feed-content"]
+        )
+        assert added.exit_code == 0, added.output
+    assert runner.invoke(cli, ["fetch"]).exit_code == 0
+    listed = {s["name"]: s for s in json.loads(runner.invoke(cli, ["sources", "list", "--json"]).stdout)}
+    assert listed["hinted.xml"]["update_every_minutes"] == 120.0
+    assert listed["plain.xml"]["update_every_minutes"] is None
+    monkeypatch.setenv("COLUMNS", "250")
+    rows = [
+        line for line in runner.invoke(cli, ["sources", "list"]).stdout.splitlines() if "hinted.xml" in line
+    ]
+    assert len(rows) == 1 and " 2h " in rows[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def list_(state: State, as_json: bool) -> None:
         emit_json([_health(s) for s in states])
         return
     table = Table(
-        "id", "name", "kind", "lang", "per day", "last success", "errors", "next check", "last error"
+        "id", "name", "kind", "lang", "per day", "last success", "errors", "next check", "every", "last error"
     )
     for s in states:
         table.add_row(
@@ -102,6 +102,7 @@ def list_(state: State, as_json: bool) -> None:
             _when(s.last_success_at),
             f"[red]{s.error_count}[/red]" if s.error_count else "0",
             _when(s.next_check_at, "due") + (" (backing off)" if s.backing_off else ""),
+            _every(s.update_every),
             (s.last_error or "")[:80],
         )
     Console().print(table)
@@ -118,7 +119,16 @@ def _health(s: SourceState) -> dict[str, Any]:
         "next_check_at": s.next_check_at,
         "articles_per_day": s.articles_per_day,
         "backing_off": s.backing_off,
+        "update_every_minutes": s.update_every.total_seconds() / 60 if s.update_every else None,
     }
+
+
+def _every(value: timedelta | None) -> str:
+    """The feed's own update hint (<ttl>, sy:updatePeriod), e.g. '2h' or '30m'; '' when it gives none."""
+    if value is None:
+        return ""
+    minutes = round(value.total_seconds() / 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes}m"
 
 
 def _when(value: datetime | None, missing: str = "never") -> str:
