@@ -10,9 +10,10 @@ once per process; other languages get no entities.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -167,6 +168,15 @@ def entity_model_available(language: str | None) -> bool:
     return _lang_code(language) in ENTITY_MODELS
 
 
+# Each text's entities, kept per process: an edition re-reads the same stories' articles at every build.
+ENTITY_CACHE = 20_000
+_ENTITY_CACHE: OrderedDict[bytes, tuple[tuple[str, str], ...]] = OrderedDict()
+
+
+def _text_key(code: str, text: str) -> bytes:
+    return hashlib.blake2b(f"{code}\n{text}".encode(), digest_size=16).digest()
+
+
 def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str, int]]:
     """Named entities of `texts` as (text, label, count), most frequent first (ties by text, label).
 
@@ -179,12 +189,19 @@ def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str,
     docs_in = [" ".join(t[:MAX_ENTITY_CHARS].split()) for t in texts if t and t.strip()]
     if not docs_in:
         return []
+    keys = [_text_key(code, t) for t in docs_in]
+    missing = {k: t for k, t in zip(keys, docs_in, strict=True) if k not in _ENTITY_CACHE}
+    for key, doc in zip(
+        missing, _entity_model(code).pipe(list(missing.values()), batch_size=32), strict=True
+    ):
+        names = [(ent.text.strip(" \t\n'’\"«»“”.,;:"), ent.label_) for ent in doc.ents]
+        _ENTITY_CACHE[key] = tuple((name, label) for name, label in names if len(name) > 1)
     counts: Counter[tuple[str, str]] = Counter()
-    for doc in _entity_model(code).pipe(docs_in, batch_size=32):
-        for ent in doc.ents:
-            name = ent.text.strip(" \t\n'’\"«»“”.,;:")
-            if len(name) > 1:
-                counts[(name, ent.label_)] += 1
+    for key in keys:
+        counts.update(_ENTITY_CACHE[key])
+        _ENTITY_CACHE.move_to_end(key)
+    while len(_ENTITY_CACHE) > ENTITY_CACHE:
+        _ENTITY_CACHE.popitem(last=False)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
     return [(text, label, n) for (text, label), n in ranked]
 

@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from essentiel.models import Article
 
@@ -191,15 +191,20 @@ def _source_category(name: str) -> str | None:
 
 def _keyword_votes(article: Article) -> Counter[str]:
     lang = (article.language or "").lower()[:2]
-    table = KEYWORDS.get(lang)
-    votes: Counter[str] = Counter()
-    if not table:
-        return votes
-    text = " " + fold(f"{article.title} {article.lead} {article.text[:600]}")
+    if lang not in KEYWORDS:
+        return Counter()
+    return Counter(dict(_votes(lang, f"{article.title} {article.lead} {article.text[:600]}")))
+
+
+@lru_cache(maxsize=20_000)  # an edition re-reads the same articles at every build; folding is the cost
+def _votes(lang: str, raw: str) -> tuple[tuple[str, int], ...]:
+    text = " " + fold(raw)
+    found = []
     for key, stems in _folded_stems(lang):
-        hits = sum(text.count(stem) for stem in stems)
-        votes[key] += min(hits, MAX_HITS)
-    return votes
+        hits = min(sum(text.count(stem) for stem in stems), MAX_HITS)
+        if hits:
+            found.append((key, hits))
+    return tuple(found)
 
 
 @cache
