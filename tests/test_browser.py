@@ -285,10 +285,10 @@ def test_static_site_opened_from_disk(browser: Any, tmp_path: Path) -> None:
     assert page.locator(".stories > li").count() == 3
     page.click(".sections a >> text=Archives")
     page.click("td.has-edition a >> nth=0")
-    assert page.url.endswith("/edition/2026-11-24.html")
+    page.wait_for_url("**/edition/2026-11-24.html")
     page.click(".sections a >> text=Dossiers")
     page.click(".results h2 a")
-    assert page.url.endswith("/dossier/guerre-en-ukraine.html")
+    page.wait_for_url("**/dossier/guerre-en-ukraine.html")  # loaded: its keyboard handler is bound
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url("**/story/s-front.html")
