@@ -91,6 +91,12 @@ class StoryState:
         return 2 * self.shorts > self.size
 
 
+def _span(members: Iterable[Signals]) -> tuple[float | None, float | None]:
+    """(first, last) publication time of `members`; (None, None) when none is dated."""
+    stamps = [m.timestamp for m in members if m.timestamp is not None]
+    return (min(stamps), max(stamps)) if stamps else (None, None)
+
+
 def _gap(a_first: float | None, a_last: float | None, b_first: float | None, b_last: float | None) -> float:
     if a_first is None or a_last is None or b_first is None or b_last is None:
         return 0.0
@@ -213,10 +219,7 @@ class OnlineClusterer:
         story.languages[s.language] += sign
         story.shorts += sign * is_short(s, self.params)
         if sign > 0:
-            story.members[s.article_id] = s
-            self.story_of[s.article_id] = story.id
-            if s.url:
-                self.by_url[s.url] = s.article_id
+            self._register(story, s)
         else:
             del story.members[s.article_id]
             del self.story_of[s.article_id]
@@ -226,8 +229,14 @@ class OnlineClusterer:
             story.first = s.timestamp if story.first is None else min(story.first, s.timestamp)
             story.last = s.timestamp if story.last is None else max(story.last, s.timestamp)
         elif sign < 0:
-            stamps = [m.timestamp for m in story.members.values() if m.timestamp is not None]
-            story.first, story.last = (min(stamps), max(stamps)) if stamps else (None, None)
+            story.first, story.last = _span(story.members.values())
+
+    def _register(self, story: StoryState, s: Signals) -> None:
+        """Record `s` as a member of `story` (its sums are the caller's)."""
+        story.members[s.article_id] = s
+        self.story_of[s.article_id] = story.id
+        if s.url:
+            self.by_url[s.url] = s.article_id
 
     def _new_id(self, article_id: str) -> str:
         """`s-<hash of the opening article>`; an article that opens a second story (it came again and no longer
@@ -259,26 +268,27 @@ class OnlineClusterer:
     def restore(self, story_id: str, seq: int, members: Iterable[Signals]) -> None:
         """Rebuild a stored story from its members' stored signals."""
         members = list(members)
-        story = StoryState(id=story_id, seq=seq, use_sum=np.zeros(members[0].vector.shape[0]))
-        self.stories[story_id] = story
-        self.used.add(story_id)
-        weights = [
-            self._weights(s) for s in members
-        ]  # sums built at once: restoring is the bulk of an update
-        story.use_sum = np.vstack([s.vector for s in members]).astype(np.float64).sum(axis=0)
-        story.name_sum = sum_sparse([n for _, n in weights])
+        # The sums are built at once, not member by member: restoring is the bulk of an update.
+        weights = [self._weights(s) for s in members]
         by_language: dict[str, list[SparseVector]] = {}
         for s, (w, _) in zip(members, weights, strict=True):
             by_language.setdefault(s.language, []).append(w)
-            story.members[s.article_id] = s
-            self.story_of[s.article_id] = story.id
-            if s.url:
-                self.by_url[s.url] = s.article_id
-        story.word_sums = {lang: sum_sparse(vectors) for lang, vectors in by_language.items()}
-        story.languages = Counter(s.language for s in members)
-        story.shorts = sum(is_short(s, self.params) for s in members)
-        stamps = [s.timestamp for s in members if s.timestamp is not None]
-        story.first, story.last = (min(stamps), max(stamps)) if stamps else (None, None)
+        first, last = _span(members)
+        story = StoryState(
+            id=story_id,
+            seq=seq,
+            use_sum=np.vstack([s.vector for s in members]).astype(np.float64).sum(axis=0),
+            name_sum=sum_sparse([n for _, n in weights]),
+            word_sums={lang: sum_sparse(vectors) for lang, vectors in by_language.items()},
+            languages=Counter(s.language for s in members),
+            shorts=sum(is_short(s, self.params) for s in members),
+            first=first,
+            last=last,
+        )
+        self.stories[story_id] = story
+        self.used.add(story_id)
+        for s in members:
+            self._register(story, s)
         self._sync_row(story)
 
     def place(self, s: Signals, story_id: str) -> None:
