@@ -59,14 +59,7 @@ def expected(html: bytes, url: str) -> dict[str, Any]:
     return {
         "url": url,
         "article": article.to_json(),
-        "details": {
-            "modified": details.modified.isoformat() if details.modified else None,
-            "section": details.section,
-            "tags": list(details.tags),
-            "canonical_url": details.canonical_url,
-            "paywalled": details.paywalled,
-            "language": details.language,
-        },
+        "details": details.to_json(),
     }
 
 

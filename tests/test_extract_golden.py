@@ -41,15 +41,7 @@ def test_article_matches_golden(name: str) -> None:
 def test_details_match_golden(name: str) -> None:
     html, expected = load(name)
     details = extract_details(html, expected["url"] or None)
-    got = {
-        "modified": details.modified.isoformat() if details.modified else None,
-        "section": details.section,
-        "tags": list(details.tags),
-        "canonical_url": details.canonical_url,
-        "paywalled": details.paywalled,
-        "language": details.language,
-    }
-    assert got == expected["details"]
+    assert details.to_json() == expected["details"]
 
 
 @pytest.mark.parametrize("name", CASES)

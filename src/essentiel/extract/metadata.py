@@ -414,6 +414,17 @@ class ArticleDetails:
     paywalled: bool = False
     language: str | None = None
 
+    def to_json(self) -> dict[str, object]:
+        """JSON-safe fields (the golden files' `details`)."""
+        return {
+            "modified": self.modified.isoformat() if self.modified else None,
+            "section": self.section,
+            "tags": list(self.tags),
+            "canonical_url": self.canonical_url,
+            "paywalled": self.paywalled,
+            "language": self.language,
+        }
+
 
 PAYWALL_CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' paywall ')]"
 
