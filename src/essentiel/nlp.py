@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
+
+from essentiel.cache import LruCache
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ def entity_model_available(language: str | None) -> bool:
 
 # Each text's entities, kept per process: an edition re-reads the same stories' articles at every build.
 ENTITY_CACHE = 20_000
-_ENTITY_CACHE: OrderedDict[bytes, tuple[tuple[str, str], ...]] = OrderedDict()
+_ENTITY_CACHE: LruCache[bytes, tuple[tuple[str, str], ...]] = LruCache(ENTITY_CACHE)
 
 
 def _text_key(code: str, text: str) -> bytes:
@@ -190,18 +192,16 @@ def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str,
     if not docs_in:
         return []
     keys = [_text_key(code, t) for t in docs_in]
-    missing = {k: t for k, t in zip(keys, docs_in, strict=True) if k not in _ENTITY_CACHE}
-    for key, doc in zip(
-        missing, _entity_model(code).pipe(list(missing.values()), batch_size=32), strict=True
-    ):
-        names = [(ent.text.strip(" \t\n'’\"«»“”.,;:"), ent.label_) for ent in doc.ents]
-        _ENTITY_CACHE[key] = tuple((name, label) for name, label in names if len(name) > 1)
+    text_of = dict(zip(keys, docs_in, strict=True))
+
+    def find(keys: list[bytes]) -> list[tuple[tuple[str, str], ...]]:
+        docs = _entity_model(code).pipe([text_of[k] for k in keys], batch_size=32)
+        names = ([(e.text.strip(" \t\n'’\"«»“”.,;:"), e.label_) for e in doc.ents] for doc in docs)
+        return [tuple((name, label) for name, label in found if len(name) > 1) for found in names]
+
     counts: Counter[tuple[str, str]] = Counter()
-    for key in keys:
-        counts.update(_ENTITY_CACHE[key])
-        _ENTITY_CACHE.move_to_end(key)
-    while len(_ENTITY_CACHE) > ENTITY_CACHE:
-        _ENTITY_CACHE.popitem(last=False)
+    for found in _ENTITY_CACHE.get_many(keys, find):
+        counts.update(found)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
     return [(text, label, n) for (text, label), n in ranked]
 

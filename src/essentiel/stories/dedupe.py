@@ -10,7 +10,6 @@ import hashlib
 import logging
 import re
 import zlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from essentiel.cache import LruCache
 from essentiel.models import Article
 
 logger = logging.getLogger(__name__)
@@ -102,20 +102,14 @@ def _minhash(shingle_set: set[bytes], num_perm: int) -> MinHash:
     return mh
 
 
-_SIGNATURES: OrderedDict[tuple[bytes, int], MinHash] = OrderedDict()
 SIGNATURE_CACHE = 20_000  # texts whose MinHash is kept (~1 KB each): the ranking re-reads the same stories
+_SIGNATURES: LruCache[tuple[bytes, int], MinHash] = LruCache(SIGNATURE_CACHE)
 
 
 def _signature(key: str, words: Sequence[str], num_perm: int) -> MinHash:
     """The MinHash of a text, from a process-wide cache keyed by a digest of the text."""
     digest = (hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest(), num_perm)
-    found = _SIGNATURES.get(digest)
-    if found is None:
-        found = _SIGNATURES[digest] = _minhash(shingles(words), num_perm)
-        if len(_SIGNATURES) > SIGNATURE_CACHE:
-            _SIGNATURES.popitem(last=False)
-    else:
-        _SIGNATURES.move_to_end(digest)
+    (found,) = _SIGNATURES.get_many([digest], lambda _: [_minhash(shingles(words), num_perm)])
     return found
 
 

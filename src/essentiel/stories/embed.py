@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
+
+from essentiel.cache import LruCache
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +71,10 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder | None = None, max_items: int | None = None) -> None:
         self.inner = inner or default_embedder()
-        self.max_items = max_items
-        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.cache: LruCache[str, np.ndarray] = LruCache(max_items)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = sorted({t for t in texts if t not in self.cache})
-        if missing:
-            for text, vec in zip(missing, self.inner.encode(missing), strict=True):
-                self.cache[text] = vec
-        rows = [self.cache[t] for t in texts]
-        for t in texts:
-            self.cache.move_to_end(t)
-        while self.max_items is not None and len(self.cache) > self.max_items:
-            self.cache.popitem(last=False)
+        rows = self.cache.get_many(list(texts), lambda missing: list(self.inner.encode(missing)))
         return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
 
