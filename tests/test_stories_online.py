@@ -281,3 +281,36 @@ def test_headlines_alone_group_by_event() -> None:
     items = [art(i, t, "", "en", f"outlet{k}.com", h) for k, (i, t, h) in enumerate(heads)]
     groups = sorted(sorted(s.article_ids) for s in cluster_articles(items))
     assert groups == [["h1", "h2"], ["q1", "q2", "q3"]]
+
+
+def test_two_stories_with_names_of_their_own_do_not_merge() -> None:
+    """Klitschko beats Rahman, Klitschko beats Thompson: alike in every signal but each story's own name."""
+    from essentiel.stories.online import OnlineClusterer, Params
+    from essentiel.stories.signals import Lexicon
+
+    klitschko, rahman, thompson, mannheim = 1, 2, 3, 4
+    words = {k: 1 for k in range(60)}  # long articles (60 distinct words): headlines are not judged this way
+    rahman_fight = [_signals(f"r{i}", [1, 0.1 * i, 0], words, {klitschko: 2, rahman: 1}, i) for i in range(3)]
+    thompson_fight = [
+        _signals(f"t{i}", [1, 0.1 * i, 0], words, {klitschko: 2, thompson: 1}, 10.0 + i) for i in range(3)
+    ]
+    # Same fight, one story reports the venue too: only one side has a name of its own, so they merge.
+    venue = [
+        _signals(f"v{i}", [1, 0.1 * i, 0], words, {klitschko: 2, rahman: 1, mannheim: 1}, 20.0 + i)
+        for i in range(3)
+    ]
+    lexicon = Lexicon()
+    for s in [*rahman_fight, *thompson_fight, *venue]:
+        lexicon.add(s)
+
+    def story_scores(params: Params) -> tuple[float, float]:
+        clusterer = OnlineClusterer(lexicon, params)
+        for story_id, members in (("s-r", rahman_fight), ("s-t", thompson_fight), ("s-v", venue)):
+            clusterer.restore(story_id, 0, members)
+        r, t, v = (clusterer.stories[k] for k in ("s-r", "s-t", "s-v"))
+        return clusterer.story_score(r, t), clusterer.story_score(r, v)
+
+    apart, same = story_scores(Params())
+    assert apart < 0.0 <= same
+    unchecked, _ = story_scores(Params(distinct_min_size=4))  # stories of 3 are too small to be judged
+    assert unchecked >= 0.0

@@ -8,7 +8,8 @@ computed exactly from per-story sums:
 The word term only counts members in the article's language (shared words mean little across languages) and is
 left out of the mean when there are none; names and figures are shared across languages. An article joins the
 best story when S >= threshold and the story is within `window_hours` of it; after a join, the story merges with
-any candidate whose group-average similarity to it also reaches the threshold (the older story's id survives).
+any candidate whose group-average similarity to it also reaches the threshold (the older story's id survives),
+unless both stories have names of their own (two events of one kind: `Params.distinct_share`).
 Same signals in the same order give the same stories.
 """
 
@@ -57,6 +58,14 @@ class Params:
     # article and a story in its language both carry names, they must share some. On the ECB+ dev headlines this
     # costs 0.013 of F1 (0.732 -> 0.719) for 0.012 of precision; it is here for the look-alike rule.
     short_min_names: float = 0.05
+    # Two stories that each have a name of their own are two events of one kind (Klitschko beats Rahman,
+    # Klitschko beats Thompson; two navy rescues of different ships): a story's "own" names are those carried by
+    # at least `distinct_share` of its members (and by two of them) and by none of the other story's members.
+    # When both stories of a merge have such names they are kept apart. Only stories of at least
+    # `distinct_min_size` members are judged (a singleton's names are not yet a pattern), and not when both are
+    # mostly short (headlines carry too few names). ECB+ dev: F1 0.894 -> 0.913, precision 0.842 -> 0.876.
+    distinct_share: float = 0.3
+    distinct_min_size: int = 3
 
     def weights(self, short: bool) -> tuple[float, float, float, float]:
         """(use, word, name weights, threshold) for a long or a short article."""
@@ -79,6 +88,7 @@ class StoryState:
     word_sums: dict[str, SparseVector] = field(default_factory=dict)
     languages: Counter[str] = field(default_factory=Counter)
     shorts: int = 0  # members that are short articles (`is_short`)
+    name_df: Counter[int] = field(default_factory=Counter)  # members carrying each name (hashed)
     first: float | None = None
     last: float | None = None
 
@@ -89,6 +99,11 @@ class StoryState:
     @property
     def mostly_short(self) -> bool:
         return 2 * self.shorts > self.size
+
+    def own_names(self, other: StoryState, share: float) -> bool:
+        """Whether some name is carried by `share` of this story's members (two at least) and none of `other`'s."""
+        floor = max(2.0, share * self.size)
+        return any(count >= floor and not other.name_df.get(name) for name, count in self.name_df.items())
 
 
 def _span(members: Iterable[Signals]) -> tuple[float | None, float | None]:
@@ -165,7 +180,17 @@ class OnlineClusterer:
         if same:
             words = sum(dot(v, b.word_sums.get(lang, {})) for lang, v in a.word_sums.items()) / same
         named = any(a.name_sum.values()) and any(b.name_sum.values())
-        return self._combine(use, names, words, short, named)
+        score = self._combine(use, names, words, short, named)
+        if score >= 0.0 and not short and self._distinct_events(a, b):
+            return -1.0
+        return score
+
+    def _distinct_events(self, a: StoryState, b: StoryState) -> bool:
+        """Both stories have names of their own (`Params.distinct_share`): two events of one kind."""
+        p = self.params
+        if min(a.size, b.size) < p.distinct_min_size:
+            return False
+        return a.own_names(b, p.distinct_share) and b.own_names(a, p.distinct_share)
 
     # -- index of story means ------------------------------------------------------------------------------
     def _sync_row(self, story: StoryState) -> None:
@@ -218,6 +243,7 @@ class OnlineClusterer:
         add_into(story.word_sums.setdefault(s.language, {}), w, sign)
         story.languages[s.language] += sign
         story.shorts += sign * is_short(s, self.params)
+        story.name_df.update({name: sign for name in s.names})
         if sign > 0:
             self._register(story, s)
         else:
@@ -282,6 +308,7 @@ class OnlineClusterer:
             word_sums={lang: sum_sparse(vectors) for lang, vectors in by_language.items()},
             languages=Counter(s.language for s in members),
             shorts=sum(is_short(s, self.params) for s in members),
+            name_df=Counter(name for s in members for name in s.names),
             first=first,
             last=last,
         )
@@ -355,6 +382,7 @@ class OnlineClusterer:
             add_into(keep.word_sums.setdefault(lang, {}), vector)
         keep.languages.update(gone.languages)
         keep.shorts += gone.shorts
+        keep.name_df.update(gone.name_df)
         for article_id, member in gone.members.items():
             keep.members[article_id] = member
             self.story_of[article_id] = keep.id
