@@ -96,10 +96,20 @@ def extract_article(
     published = metadata.published(index, ld, None)
     meta = page_metadata(tree, url, need_date=published is None)
 
-    head = metadata.headline(index, ld, meta.title or "", meta.sitename or "", url or meta.url or "")
+    head = metadata.headline(
+        index,
+        ld,
+        meta.title or "",
+        meta.sitename or "",
+        url or meta.url or "",
+        rule.title_sources if rule else (),
+    )
     kicker, title = head.kicker, head.title
     lead, text, byline, teaser = cleanup.clean_body(
-        body, titles=(head.full, title), description=meta.description or "", lead=_standfirst(tree, classes)
+        body,
+        titles=(head.full, title, *head.others),
+        description=meta.description or "",
+        lead=_standfirst(tree, classes),
     )
     if rule and rule.boilerplate:
         text = "\n".join(ln for ln in text.splitlines() if not any(p.search(ln) for p in rule.boilerplate))
@@ -135,25 +145,34 @@ def extract_article(
 def _authors(
     tree: HtmlElement, meta: Document, ld: dict[str, Any], byline: tuple[str, ...], url: str
 ) -> tuple[str, ...]:
-    """The JSON-LD article's authors (names as written: "María R. Sahuquillo"), else the meta-tag authors
-    (trafilatura's reading), else a byline line at the top of the body; when none of them names a person (only
-    the publisher: "Deutsche Welle (www.dw.com)"), trafilatura's byline search in the HTML. The publisher's name
-    is dropped when a person remains. Dev: author F1 0.753 (meta tags first, HTML search only when nothing
-    else) -> 0.775.
+    """The authors, from the most to the least trusted source that names a person:
+
+    1. the JSON-LD article's authors, names as written ("María R. Sahuquillo"); a newsroom byline there
+       ("Guardian staff reporter", "MND Staff") counts when it is all the JSON-LD gives;
+    2. the meta-tag authors as trafilatura reads them ("María R Sahuquillo");
+    3. a "Par …/By …" line at the top of the body;
+    4. trafilatura's byline search in the HTML, names of two words or more only (a single word there is
+       newsroom initials, "Amw", or a first name, "Eddie").
+    The publisher's name is dropped when a person remains. When no source names a person, the JSON-LD authors
+    as the publisher wrote them ("dpa", "sportschau.de", "kicker"), else what the sources gave.
 
     Destroys `tree` when it reaches the HTML byline search: call it last."""
     outlet = outlet_of(url)
     orgs = [meta.sitename or "", outlet, outlet.rsplit(".", 1)[0], *metadata.ld_organisations(ld)]
+    ld_names = metadata.ld_authors(ld)
     authors = (
-        cleanup.clean_authors(metadata.ld_authors(ld))
+        cleanup.clean_authors(ld_names)
+        or cleanup.clean_authors(ld_names, keep_roles=True)
         or cleanup.clean_authors(meta.author.split(";") if meta.author else ())
         or byline
     )
     found = metadata.people(authors, orgs)
     if not found:
         html = html_byline(tree)
-        found = metadata.people(cleanup.clean_authors(html.split(";")), orgs) if html else ()
-    return found or tuple(authors)
+        names = cleanup.clean_authors(html.split(";")) if html else ()
+        found = metadata.people([n for n in names if len(n.split()) > 1], orgs)
+    written = tuple(dict.fromkeys(" ".join(n.split()) for n in ld_names if n.strip()))
+    return found or written or tuple(authors)
 
 
 def web_url(value: str | None, base: str = "") -> str | None:

@@ -350,7 +350,9 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
 # --- Authors -------------------------------------------------------------------------------------
 
 BYLINE_PREFIX = re.compile(r"^(par|by|von|por|written by|text:|texte\s*:)\s+", re.I)
-AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|\||&|,|\bet\b|\band\b|\bund\b|\by\b)\s*", re.I)
+# "and" in French, English, German, Danish/Norwegian, Swedish, Dutch; one-letter ones ("y", "e") only in lower
+# case, as an upper-case letter is an initial ("Robert E Lee", trafilatura drops the dot)
+AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|\||&|,|/|\b(?i:et|and|und|og|och)\b|\b(?:y|e)\b)\s*")
 AUTHOR_ROLE_WORDS = re.compile(
     r"\b(editor|correspondent|reporter|writer|journalist|staff|contributor|columnist|"
     r"rédact\w*|journaliste|envoyée?s? spéciale?s?|correspondante?|chroniqueu\w+|"
@@ -368,8 +370,11 @@ AUTHOR_DATE = re.compile(
 )
 
 
-def clean_authors(raw: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Normalise bylines: 'By Jane Doe, Political Editor' -> ('Jane Doe',); roles and dates dropped."""
+def clean_authors(raw: str | Iterable[str] | None, *, keep_roles: bool = False) -> tuple[str, ...]:
+    """Normalise bylines: 'By Jane Doe, Political Editor' -> ('Jane Doe',); roles and dates dropped.
+
+    `keep_roles`: a name made of role words is kept ("Guardian staff reporter", "MND Staff": a newsroom byline
+    that the publisher's structured data gives as the author)."""
     if not raw:
         return ()
     values = [raw] if isinstance(raw, str) else list(raw)
@@ -381,17 +386,24 @@ def clean_authors(raw: str | Iterable[str] | None) -> tuple[str, ...]:
             name = NEWSROOM_INITIALS.sub("", name)
             inner = INNER_BYLINE.match(name)
             name = inner.group("name") if inner else name
-            if not name or AUTHOR_ROLE_WORDS.search(name) or "@" in name or any(c.isdigit() for c in name):
+            if not name or "@" in name or any(c.isdigit() for c in name):
+                continue
+            if not keep_roles and AUTHOR_ROLE_WORDS.search(name):
                 continue
             if (
                 len(name) >= 2
-                and name[0].isupper()
+                and starts_like_name(name)
                 and len(name.split()) <= 5
                 and normalize(name) not in seen
             ):
                 authors.append(name)
                 seen.add(normalize(name))  # "Sophie-Foster" repeats "Sophie Foster"
     return tuple(authors)
+
+
+def starts_like_name(word: str) -> bool:
+    """A capital letter, or a letter of a script without case (Korean, Japanese, Chinese, Hindi, Arabic...)."""
+    return bool(word) and word[0].isalpha() and not word[0].islower()
 
 
 NAME_PARTICLES = frozenset(
@@ -404,6 +416,8 @@ def byline_authors(line: str) -> tuple[str, ...]:
     if not BYLINE_PREFIX.match(line) or len(line.split()) > 12:
         return ()
     authors = clean_authors(line)
+    if len(authors) > 1 and "," in line and len(authors[-1].split()) == 1 and len(authors[0].split()) > 1:
+        authors = authors[:-1]  # a dateline: "Von Anna Sleegers, Frankfurt", "By Jane Doe, London"
     for name in authors:
         if not all(w[0].isupper() or w in NAME_PARTICLES for w in name.replace("-", " ").split()):
             return ()

@@ -119,7 +119,7 @@ class PageIndex:
 
 
 def jsonld_objects(page: HtmlElement | PageIndex) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD scripts, including those in @graph and lists."""
+    """Every JSON object in the page's JSON-LD scripts, including those in @graph, lists and a mainEntity."""
     for script in PageIndex.of(page).scripts:
         try:
             data = json.loads(script)
@@ -134,6 +134,8 @@ def jsonld_objects(page: HtmlElement | PageIndex) -> Iterator[dict[str, Any]]:
                 yield item
                 if isinstance(item.get("@graph"), list):
                     stack.extend(reversed(item["@graph"]))
+                if isinstance(item.get("mainEntity"), dict):  # a WebPage whose mainEntity is the article
+                    stack.append(item["mainEntity"])
 
 
 def jsonld_article(tree: HtmlElement | PageIndex) -> dict[str, Any]:
@@ -151,10 +153,17 @@ def jsonld_article(tree: HtmlElement | PageIndex) -> dict[str, Any]:
 
 
 def ld_authors(ld: dict[str, Any]) -> list[str]:
-    authors = ld.get("author")
-    authors = authors if isinstance(authors, list) else [authors]
-    names = [a.get("name") if isinstance(a, dict) else a for a in authors]
-    return [n for n in names if isinstance(n, str)]
+    """The names of the JSON-LD article's `author` (objects or strings, in lists nested at any depth)."""
+    stack, names = [ld.get("author")], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))  # [{"name": "A"}, [{"name": "B"}]]: both (mdr.de)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.append(item["name"])
+        elif isinstance(item, str):
+            names.append(item)
+    return names
 
 
 def ld_organisations(ld: dict[str, Any]) -> list[str]:
@@ -233,6 +242,7 @@ class Headline:
     kicker: str
     title: str
     full: str  # the headline as the page gives it, kicker included when it was there
+    others: tuple[str, ...] = ()  # the page's other headline sources (a body line repeating one is dropped)
 
 
 def title_sources(page: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str = "") -> dict[str, str]:
@@ -288,15 +298,23 @@ def choose_title(
 
 
 def headline(
-    page: HtmlElement | PageIndex, ld: dict[str, Any], fallback: str = "", site_name: str = "", url: str = ""
+    page: HtmlElement | PageIndex,
+    ld: dict[str, Any],
+    fallback: str = "",
+    site_name: str = "",
+    url: str = "",
+    order: Sequence[str] = (),
 ) -> Headline:
     """The headline (as `choose_title`) split into kicker and title.
 
+    `order`: the sources to try first (a site rule's `title_sources`, e.g. ("og",)), before the usual order.
     The kicker is the part marked up as one in the <h1> (class "kicker", "topline", "Dachzeile"...), or a prefix
     ("Neue Leipziger Schule: ") that another source of the page leaves out, else `cleanup.split_kicker`'s rule.
     """
     index = PageIndex.of(page)
-    sources = [s for s in title_sources(index, ld, fallback).values() if s]
+    found = title_sources(index, ld, fallback)
+    keys = [*(k for k in order if k in found), *(k for k in TITLE_SOURCES if k not in order)]
+    sources = [found[k] for k in keys if found[k]]
     stem = url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www.").rsplit(".", 1)[0]
     names = [cleanup.normalize(n).replace(" ", "") for n in (site_name, stem) if n]
     tails = {_tail(s, v) for s in sources for v in _variants(s)[1:]}
@@ -314,7 +332,7 @@ def headline(
     kicker, rest = (
         _marked_kicker(index, title) or _kicker_left_out(title, sources) or cleanup.split_kicker(title)
     )
-    return Headline(kicker, rest, title)
+    return Headline(kicker, rest, title, tuple(s for s in sources if s != title))
 
 
 def _marked_kicker(index: PageIndex, title: str) -> tuple[str, str] | None:
