@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .models import Source
+from .store.location import StoreLocation, parse_location
 
 DEFAULT_CONFIG = "essentiel.toml"
 LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl")
@@ -60,6 +61,16 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) else "a string"
 
 
+def _database(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "a path, sqlite:///path or postgresql://user@host:port/database"
+    try:
+        parse_location(value)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
 def _addresses(value: Any) -> str | None:
     ok = isinstance(value, list) and all(isinstance(v, str) and "@" in v for v in value)
     return None if ok else 'a list of e-mail addresses, e.g. ["moi@example.org"]'
@@ -78,7 +89,12 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("general.database", "essentiel.db", "SQLite file (relative to the configuration file)", _text),
+    Setting(
+        "general.database",
+        "essentiel.db",
+        "SQLite file (relative to the configuration file), sqlite:///path or postgresql://user@host:port/db",
+        _database,
+    ),
     Setting("general.languages", ["fr", "en"], "languages of the edition, first is the main one", _languages),
     Setting("general.timezone", "Europe/Paris", "time zone of the edition's day", _timezone),
     Setting("general.ui_language", "fr", "language of the web app and static site", _one_of("fr", "en")),
@@ -210,9 +226,11 @@ class Config:
         return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
 
     @property
-    def database(self) -> Path:
-        db = Path(self.values["general.database"]).expanduser()
-        return db if db.is_absolute() or self.path is None else self.path.parent / db
+    def database(self) -> StoreLocation:
+        """The store: an SQLite file (a path relative to the configuration file) or a PostgreSQL URL."""
+        return parse_location(
+            self.values["general.database"], None if self.path is None else self.path.parent
+        )
 
     @property
     def site_dir(self) -> Path | None:

@@ -1,4 +1,8 @@
-"""A single-instance lock: a second `essentiel run` on the same store is refused with a clear message."""
+"""A single-instance lock: a second `essentiel run` on the same SQLite store is refused with a clear message.
+
+A PostgreSQL store takes several workers (fetch jobs are claimed with FOR UPDATE SKIP LOCKED, an edition is
+built under an advisory lock), so there is no lock to take for it.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import EssentielError, StoreError
+from .store.location import StoreLocation
 
 
 @contextmanager
-def instance_lock(database: Path) -> Iterator[Path]:
-    """Hold an exclusive lock on `<database>.lock` (released by the kernel even after kill -9)."""
+def instance_lock(database: StoreLocation) -> Iterator[Path | None]:
+    """Hold an exclusive lock on `<database>.lock` (released by the kernel even after kill -9).
+
+    Nothing is locked for a PostgreSQL store (several workers may share it); the block gets None.
+    """
+    if not isinstance(database, Path):
+        yield None
+        return
     path = database.with_name(database.name + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ def status_report(store: Store, now: datetime) -> dict[str, Any]:
     return {
         **store.ops_figures(now),
         "database": str(store.db.path),
-        "size_bytes": store.db.path.stat().st_size if store.db.path.exists() else 0,
+        "size_bytes": store.db.size_bytes(),
         "counts": {t: store.count(t) for t in ("sources", "documents", "articles", "stories", "editions")},
         "due_sources": len(store.due_sources(now)),
         "last_fetch": max(checked).isoformat() if checked else None,

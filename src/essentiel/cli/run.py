@@ -9,6 +9,7 @@ import click
 
 from ..config import DEFAULT_CONFIG, Config, render_config
 from ..errors import InputError
+from ..store import StoreLocation
 from . import State, cli, emit_json, pass_state, progress_bar
 
 
@@ -103,7 +104,9 @@ def serve(state: State, host: str | None, port: int | None) -> None:
     )
 
 
-def serve_app(database: Path, host: str, port: int, ui_language: str, config: Config | None = None) -> None:
+def serve_app(
+    database: StoreLocation, host: str, port: int, ui_language: str, config: Config | None = None
+) -> None:
     import uvicorn
 
     from ..web.app import create_app

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from ..models import Article, Fetched
-from .db import Database, from_db_time, to_db_time, utcnow
+from .db import AnyDatabase, Row, from_db_time, to_db_time, utcnow
 
 ARTICLE_COLUMNS = (
     "id, url, title, kicker, lead, text, authors, published, language, site_name, image, source, outlet,"
     " source_weight, independent, source_id, document_id, fetched_at, modified, section, tags, canonical_url,"
     " paywalled"
 )
+A_COLUMNS = ", ".join("a." + c.strip() for c in ARTICLE_COLUMNS.split(","))  # aliased `a`
 
 
-def _article(row: sqlite3.Row) -> Article:
+def _article(row: Row) -> Article:
     return Article(
         id=row["id"],
         url=row["url"],
@@ -44,21 +44,15 @@ def _article(row: sqlite3.Row) -> Article:
     )
 
 
-def _fts_query(text: str) -> str:
-    """User words as an FTS5 query: each word quoted (so punctuation cannot break the syntax), all required."""
-    words = [w.replace('"', "") for w in text.split()]
-    return " ".join(f'"{w}"' for w in words if w)
-
-
 class ArticlesStore:
-    db: Database
+    db: AnyDatabase
 
     def save_document(self, fetched: Fetched, source_id: int | None = None) -> int:
         raw = fetched.content
         with self.db.transaction() as conn:
-            cursor = conn.execute(
+            row = conn.execute(
                 "INSERT INTO documents (source_id, requested_url, url, status, content_type, content, size, sha1,"
-                " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     source_id,
                     fetched.requested_url,
@@ -70,8 +64,9 @@ class ArticlesStore:
                     hashlib.sha1(raw).hexdigest(),
                     to_db_time(fetched.fetched_at),
                 ),
-            )
-        return int(cursor.lastrowid or 0)
+            ).fetchone()
+        assert row is not None  # RETURNING gives the new row's id
+        return int(row[0])
 
     def get_document(self, document_id: int) -> Fetched | None:
         rows = self.db.query("SELECT * FROM documents WHERE id = ?", (document_id,))
@@ -107,7 +102,7 @@ class ArticlesStore:
                     " published=excluded.published, language=excluded.language, site_name=excluded.site_name,"
                     " image=excluded.image, source=excluded.source, outlet=excluded.outlet,"
                     " source_weight=excluded.source_weight, independent=excluded.independent,"
-                    " document_id=COALESCE(excluded.document_id, document_id), modified=excluded.modified,"
+                    " document_id=COALESCE(excluded.document_id, articles.document_id), modified=excluded.modified,"
                     " section=excluded.section, tags=excluded.tags, canonical_url=excluded.canonical_url,"
                     " paywalled=excluded.paywalled",
                     (
@@ -168,12 +163,12 @@ class ArticlesStore:
         return rows[0][0] if rows else None
 
     def search_articles(self, text: str, limit: int = 50) -> list[Article]:
-        query = _fts_query(text)
+        query = self.db.dialect.fts_query(text)
         if not query:
             return []
+        fts = self.db.dialect.articles_fts()
         rows = self.db.query(
-            f"SELECT {', '.join('a.' + c.strip() for c in ARTICLE_COLUMNS.split(','))} FROM articles_fts"
-            " JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            f"SELECT {A_COLUMNS} FROM {fts.source} WHERE {fts.match} ORDER BY {fts.order} LIMIT ?",
             (query, limit),
         )
         return [_article(r) for r in rows]

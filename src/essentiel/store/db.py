@@ -13,9 +13,13 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import StoreError
+from .dialect import APPLIED_MIGRATIONS, SCHEMA_MIGRATIONS, SQLITE, query_in_chunks
+from .location import PostgresDsn, StoreLocation, parse_location
+from .pg import PgDatabase, PgRow
 
 log = logging.getLogger(__name__)
 IN_CHUNK = 500  # values per IN (...) list
+Row = sqlite3.Row | PgRow  # both answer row["column"] and row[0]
 
 
 def utcnow() -> datetime:
@@ -81,9 +85,11 @@ def _raise_storage_error(path: Path, exc: sqlite3.Error) -> None:
         raise error from exc
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file in store/migrations, in order."""
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in store/migrations (SQLite) or store/migrations/postgresql, in order."""
     folder = resources.files("essentiel.store") / "migrations"
+    if dialect == "postgresql":
+        folder = folder / "postgresql"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -95,8 +101,12 @@ def migrations() -> list[tuple[int, str, str]]:
 class Database:
     """A SQLite file. Writes go through `transaction()` (BEGIN IMMEDIATE) on the one writer connection."""
 
+    dialect = SQLITE
+    shared = False  # one writer process (the instance lock of lock.py)
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.location: StoreLocation = self.path
         self.readonly = readonly
         self._lock = threading.RLock()
         try:
@@ -156,7 +166,7 @@ class Database:
                 _raise_storage_error(self.path, exc)
                 raise
 
-    def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[Row]:
         with self._lock:
             try:
                 return self.conn.execute(sql, params).fetchall()
@@ -164,18 +174,39 @@ class Database:
                 _raise_storage_error(self.path, exc)
                 raise
 
-    def query_in(
-        self, sql: str, values: Sequence[object], params: tuple[object, ...] = ()
-    ) -> list[sqlite3.Row]:
+    def query_in(self, sql: str, values: Sequence[object], params: tuple[object, ...] = ()) -> list[Row]:
         """Rows of `sql` with its `{marks}` filled by `values`, in chunks (SQLite caps a statement's parameters).
 
         `params` come before the values, e.g. `"... WHERE source_id = ? AND hash IN ({marks})"`.
         """
-        rows: list[sqlite3.Row] = []
-        for start in range(0, len(values), IN_CHUNK):
-            chunk = tuple(values[start : start + IN_CHUNK])
-            rows += self.query(sql.format(marks=", ".join("?" * len(chunk))), params + chunk)
-        return rows
+        return query_in_chunks(self.query, sql, values, params, IN_CHUNK)
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of a table (empty when the table does not exist)."""
+        return {row[1] for row in self.query(f"PRAGMA table_info({table})")}
+
+    def tables(self) -> set[str]:
+        """The ordinary tables (not the full-text index's own)."""
+        rows = self.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        virtual = {r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")}
+        return {
+            r[0] for r in rows if r[0] not in virtual and not any(r[0].startswith(v + "_") for v in virtual)
+        }
+
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def vacuum(self) -> None:
+        """Give the space of deleted rows back to the file system (outside any transaction)."""
+        with self._lock:
+            self.conn.execute("VACUUM")
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """One process at a time: nothing to do here, one process writes an SQLite store (lock.py)."""
+        yield
 
     def backup(self, target: str | Path) -> Path:
         """An online, consistent copy of the database (SQLite's backup API), safe while the writer works."""
@@ -204,11 +235,8 @@ class Database:
         return problems
 
     def applied_migrations(self) -> list[int]:
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
-        return [row[0] for row in self.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        self.conn.execute(SCHEMA_MIGRATIONS)
+        return [row[0] for row in self.conn.execute(APPLIED_MIGRATIONS)]
 
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in its own transaction; returns the names applied."""
@@ -244,3 +272,14 @@ def _statements(sql: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         yield buffer.strip()
+
+
+AnyDatabase = Database | PgDatabase
+
+
+def open_database(location: str | Path | PostgresDsn, *, readonly: bool = False) -> AnyDatabase:
+    """An SQLite file or a PostgreSQL database, by location (a path, `sqlite:///path` or `postgresql://...`)."""
+    where = parse_location(location)
+    if isinstance(where, PostgresDsn):
+        return PgDatabase(where, readonly=readonly)
+    return Database(where, readonly=readonly)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .db import Database, from_db_time, to_db_time, utcnow
+from .db import AnyDatabase, Row, from_db_time, to_db_time, utcnow
 
 STALE_GRACE = timedelta(minutes=5)  # a heartbeat is stale after two intervals plus this
 
@@ -55,7 +55,7 @@ class SourceCounts:
 
 
 class MaintenanceStore:
-    db: Database
+    db: AnyDatabase
 
     def prune_documents(self, before: datetime) -> int:
         """Delete raw documents fetched before `before`; their articles stay (no re-extraction for them)."""
@@ -64,7 +64,7 @@ class MaintenanceStore:
 
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system (outside any transaction)."""
-        self.db.conn.execute("VACUUM")
+        self.db.vacuum()
 
     # --- the scheduler's heartbeat ----------------------------------------------------------------------
 
@@ -75,7 +75,7 @@ class MaintenanceStore:
             conn.execute(
                 "INSERT INTO scheduler_heartbeat (id, pid, started_at, beat_at, interval_seconds, state)"
                 " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET pid=excluded.pid,"
-                " started_at=CASE WHEN ? THEN excluded.started_at ELSE started_at END,"
+                " started_at=CASE WHEN ? = 1 THEN excluded.started_at ELSE scheduler_heartbeat.started_at END,"
                 " beat_at=excluded.beat_at, interval_seconds=excluded.interval_seconds, state=excluded.state",
                 (os.getpid(), now, now, interval_seconds, state, int(started)),
             )
@@ -103,9 +103,11 @@ class MaintenanceStore:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO stage_timings (stage, count, total_seconds, last_seconds, max_seconds, last_at)"
-                " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT(stage) DO UPDATE SET count=count+1,"
-                " total_seconds=total_seconds+excluded.total_seconds, last_seconds=excluded.last_seconds,"
-                " max_seconds=MAX(max_seconds, excluded.max_seconds), last_at=excluded.last_at",
+                " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT(stage) DO UPDATE SET count=stage_timings.count+1,"
+                " total_seconds=stage_timings.total_seconds+excluded.total_seconds,"
+                " last_seconds=excluded.last_seconds,"
+                f" max_seconds={self.db.dialect.greatest('stage_timings.max_seconds', 'excluded.max_seconds')},"
+                " last_at=excluded.last_at",
                 (stage, seconds, seconds, seconds, to_db_time(utcnow())),
             )
 
@@ -142,14 +144,14 @@ class MaintenanceStore:
         with self.db.transaction() as conn:
             conn.executemany(
                 "INSERT INTO fetch_counts (status, count) VALUES (?, ?)"
-                " ON CONFLICT(status) DO UPDATE SET count=count+excluded.count",
+                " ON CONFLICT(status) DO UPDATE SET count=fetch_counts.count+excluded.count",
                 [(status, n) for status, n in statuses.items() if n],
             )
             conn.executemany(
                 "INSERT INTO source_counts (source_id, checks, errors, articles)"
                 " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sources WHERE id = ?)"
-                " ON CONFLICT(source_id) DO UPDATE SET checks=checks+excluded.checks,"
-                " errors=errors+excluded.errors, articles=articles+excluded.articles",
+                " ON CONFLICT(source_id) DO UPDATE SET checks=source_counts.checks+excluded.checks,"
+                " errors=source_counts.errors+excluded.errors, articles=source_counts.articles+excluded.articles",
                 [(sid, checks, errors, articles, sid) for sid, checks, errors, articles in rows],
             )
 
@@ -189,7 +191,7 @@ class MaintenanceStore:
             "articles_last_day": self.articles_since(now - timedelta(days=1)),
             "sources_due": int(
                 self.db.query(
-                    "SELECT COUNT(*) FROM sources WHERE NOT paused"
+                    "SELECT COUNT(*) FROM sources WHERE paused = 0"
                     " AND (next_check_at IS NULL OR next_check_at <= ?)",
                     (to_db_time(now),),
                 )[0][0]
@@ -228,7 +230,7 @@ class MaintenanceStore:
         }
 
 
-def _optional(db: Database, sql: str) -> list[sqlite3.Row]:
+def _optional(db: AnyDatabase, sql: str) -> list[Row]:
     """Rows of a table of migration 0010; [] on a store opened read-only before it was migrated."""
     try:
         return db.query(sql)

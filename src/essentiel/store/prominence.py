@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from .db import Database, to_db_time, utcnow
+from .db import AnyDatabase, to_db_time, utcnow
 
 # A feed URL that names a front page: "/une.xml", "alaune", "a-la-une", "top-stories", "headlines", "homepage"...
 _TOP_STORIES = re.compile(
@@ -31,7 +31,7 @@ def is_top_stories(url: str, kind: str) -> bool:
 
 
 def record_feed_positions(
-    db: Database, source_id: int, urls: Sequence[str], seen_at: datetime | None = None
+    db: AnyDatabase, source_id: int, urls: Sequence[str], seen_at: datetime | None = None
 ) -> int:
     """Store where each URL stands in this check of the feed (its first occurrence); the best position is kept."""
     when = to_db_time(seen_at or utcnow())
@@ -45,14 +45,14 @@ def record_feed_positions(
         conn.executemany(
             "INSERT INTO feed_positions (source_id, url, best_position, last_position, first_seen_at,"
             " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source_id, url) DO UPDATE SET"
-            " best_position = MIN(best_position, excluded.best_position),"
+            f" best_position = {db.dialect.least('feed_positions.best_position', 'excluded.best_position')},"
             " last_position = excluded.last_position, last_seen_at = excluded.last_seen_at",
             [(source_id, url, pos, pos, when, when) for url, pos in first.items()],
         )
     return len(first)
 
 
-def top_story_positions(db: Database, article_ids: Sequence[str]) -> dict[str, int]:
+def top_story_positions(db: AnyDatabase, article_ids: Sequence[str]) -> dict[str, int]:
     """Article id -> its best position in any top-stories or homepage feed (articles never listed: absent).
 
     An article is found by its URL (or canonical URL), or through the feed entry that led to it.

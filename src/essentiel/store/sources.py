@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..models import Source
-from .db import Database, from_db_time, to_db_time, utcnow
+from .db import AnyDatabase, Row, from_db_time, to_db_time, utcnow
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,14 @@ class SourceState:
 
 
 HEALTH_DAYS = 7
+CLAIM_LEASE = timedelta(minutes=30)  # a claimed source is not due for others for this long (or until checked)
+DUE_SOURCES = (
+    "SELECT * FROM sources WHERE paused = 0 AND (next_check_at IS NULL OR next_check_at <= ?)"
+    " ORDER BY next_check_at NULLS FIRST, id"
+)
 
 
-def _source(row: sqlite3.Row) -> Source:
+def _source(row: Row) -> Source:
     return Source(
         id=row["id"],
         url=row["url"],
@@ -52,7 +56,7 @@ def _source(row: sqlite3.Row) -> Source:
     )
 
 
-def _state(row: sqlite3.Row, per_day: float = 0.0) -> SourceState:
+def _state(row: Row, per_day: float = 0.0) -> SourceState:
     return SourceState(
         source=_source(row),
         etag=row["etag"],
@@ -74,7 +78,7 @@ def _minutes(value: float | None) -> timedelta | None:
 
 
 class SourcesStore:
-    db: Database
+    db: AnyDatabase
 
     def add_source(self, source: Source) -> Source:
         """Insert a source, or update its metadata when its URL is already known (fetch state is kept)."""
@@ -99,6 +103,7 @@ class SourcesStore:
                 ),
             )
             row = conn.execute("SELECT * FROM sources WHERE url = ?", (source.url,)).fetchone()
+        assert row is not None  # just written
         return _source(row)
 
     def remove_source(self, key: str) -> bool:
@@ -113,7 +118,7 @@ class SourcesStore:
         since = now - timedelta(days=HEALTH_DAYS)
         rows = self.db.query(
             "SELECT s.*, (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.fetched_at >= ?)"
-            " AS recent FROM sources s ORDER BY s.category, s.name, s.url",
+            " AS recent FROM sources s ORDER BY s.category NULLS FIRST, s.name, s.url",
             (to_db_time(since),),
         )
         return [_state(r, _per_day(r["recent"], from_db_time(r["created_at"]), now)) for r in rows]
@@ -125,11 +130,25 @@ class SourcesStore:
 
     def due_sources(self, now: datetime) -> list[SourceState]:
         """Sources whose next check has come (or that were never checked): the fetch queue."""
-        rows = self.db.query(
-            "SELECT * FROM sources WHERE NOT paused AND (next_check_at IS NULL OR next_check_at <= ?)"
-            " ORDER BY next_check_at, id",
-            (to_db_time(now),),
-        )
+        return [_state(r) for r in self.db.query(DUE_SOURCES, (to_db_time(now),))]
+
+    def claim_due_sources(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> list[SourceState]:
+        """The due sources, claimed for this process: what it fetches now.
+
+        On a shared store (PostgreSQL, several `essentiel run` workers) the rows are locked with FOR UPDATE
+        SKIP LOCKED, so two workers claiming at the same time get disjoint sets, and their next check is
+        pushed `lease` ahead in the same transaction, so no other worker sees them as due until the check is
+        recorded (record_fetch sets the real next check) or, if this worker dies, the lease runs out.
+        On SQLite (one writer process) it is `due_sources`.
+        """
+        if not self.db.shared:
+            return self.due_sources(now)
+        with self.db.transaction() as conn:
+            rows = conn.execute(DUE_SOURCES + " FOR UPDATE SKIP LOCKED", (to_db_time(now),)).fetchall()
+            conn.executemany(
+                "UPDATE sources SET next_check_at = ? WHERE id = ?",
+                [(to_db_time(now + lease), row["id"]) for row in rows],
+            )
         return [_state(r) for r in rows]
 
     def set_source_paused(self, source_id: int, paused: bool) -> bool:
@@ -195,8 +214,8 @@ class SourcesStore:
         when = to_db_time(utcnow())
         with self.db.transaction() as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO feed_entries (source_id, hash, url, article_id, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO feed_entries (source_id, hash, url, article_id, first_seen_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(source_id, h, url, article, when) for h, url, article in entries],
             )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,7 +10,7 @@ from typing import Any
 
 from ..models import Article, Edition, RankedStory, Story, Summary, SummarySentence
 from .articles import ARTICLE_COLUMNS, _article
-from .db import Database, from_db_time, to_db_time, utcnow
+from .db import AnyDatabase, Row, from_db_time, to_db_time, utcnow
 
 SignalRow = dict[str, Any]  # the columns of article_vectors, blobs as bytes
 
@@ -28,7 +27,7 @@ class StoryRecord:
     outlets: tuple[str, ...] = ()
 
 
-def _ranked(row: sqlite3.Row) -> RankedStory:
+def _ranked(row: Row) -> RankedStory:
     summary = json.loads(row["summary"])
     return RankedStory(
         rank=row["rank"],
@@ -51,7 +50,7 @@ def _ranked(row: sqlite3.Row) -> RankedStory:
 
 
 class StoriesStore:
-    db: Database
+    db: AnyDatabase
 
     def save_stories(self, stories: Sequence[Story], now: datetime | None = None) -> None:
         """Record story membership: each article belongs to one story (its latest clustering wins)."""
@@ -97,11 +96,12 @@ class StoriesStore:
 
     def save_edition(self, edition: Edition) -> int:
         with self.db.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO editions (day, language, created_at) VALUES (?, ?, ?)",
+            row = conn.execute(
+                "INSERT INTO editions (day, language, created_at) VALUES (?, ?, ?) RETURNING id",
                 (edition.day.isoformat(), edition.language, to_db_time(edition.created_at)),
-            )
-            edition_id = int(cursor.lastrowid or 0)
+            ).fetchone()
+            assert row is not None  # RETURNING gives the new row's id
+            edition_id = int(row[0])
             for item in edition.stories:
                 conn.execute(
                     "INSERT INTO edition_stories (edition_id, rank, story_id, title, article_ids, score, why,"
@@ -125,7 +125,7 @@ class StoriesStore:
                 )
         return edition_id
 
-    def _edition(self, row: sqlite3.Row) -> Edition:
+    def _edition(self, row: Row) -> Edition:
         items = self.db.query(
             "SELECT * FROM edition_stories WHERE edition_id = ? ORDER BY rank", (row["id"],)
         )
@@ -157,7 +157,8 @@ class StoriesStore:
         cols = ("article_id", "vector", "words", "names", "language", "published", "url", "outlet", "title")
         with self.db.transaction() as conn:
             conn.executemany(
-                f"INSERT OR REPLACE INTO article_vectors ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                f"INSERT INTO article_vectors ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                " ON CONFLICT(article_id) DO UPDATE SET " + ", ".join(f"{c}=excluded.{c}" for c in cols[1:]),
                 [tuple(r[c] for c in cols) for r in rows],
             )
 
@@ -188,7 +189,7 @@ class StoriesStore:
             members.setdefault(story_id, []).append(article_id)
         return [self._record(r, members.get(r["id"], [])) for r in rows]
 
-    def _record(self, row: sqlite3.Row, ids: Sequence[str]) -> StoryRecord:
+    def _record(self, row: Row, ids: Sequence[str]) -> StoryRecord:
         return StoryRecord(
             story=Story(id=row["id"], title=row["title"], article_ids=tuple(ids)),
             seq=row["seq"],
@@ -231,16 +232,21 @@ class StoriesStore:
                     ),
                 )
                 conn.execute("DELETE FROM story_articles WHERE story_id = ?", (rec.story.id,))
-                marks = ", ".join("?" * len(rec.story.article_ids))
-                conn.execute(
-                    f"DELETE FROM story_articles WHERE article_id IN ({marks})", rec.story.article_ids
-                )
+                if rec.story.article_ids:
+                    marks = ", ".join("?" * len(rec.story.article_ids))
+                    conn.execute(
+                        f"DELETE FROM story_articles WHERE article_id IN ({marks})", rec.story.article_ids
+                    )
                 conn.executemany(
                     "INSERT INTO story_articles (story_id, article_id, position) VALUES (?, ?, ?)",
                     [(rec.story.id, a, k) for k, a in enumerate(rec.story.article_ids)],
                 )
             conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_articles)")
-            conn.execute("INSERT OR REPLACE INTO story_lexicon (id, docs, df) VALUES (1, ?, ?)", lexicon)
+            conn.execute(
+                "INSERT INTO story_lexicon (id, docs, df) VALUES (1, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET docs=excluded.docs, df=excluded.df",
+                lexicon,
+            )
 
     def next_story_seq(self) -> int:
         return int(self.db.query("SELECT COALESCE(MAX(seq), -1) + 1 FROM stories")[0][0])

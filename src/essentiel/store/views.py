@@ -18,13 +18,11 @@ from typing import Any
 
 from ..models import Article, RankedStory
 from ..topics import fold
-from .articles import ARTICLE_COLUMNS, _article, _fts_query
-from .db import Database, from_db_time, to_db_time
+from .articles import A_COLUMNS, _article
+from .db import AnyDatabase, Row, from_db_time, to_db_time
 from .stories import _ranked
 
 log = logging.getLogger(__name__)
-
-_A_COLUMNS = ", ".join("a." + c.strip() for c in ARTICLE_COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def _conditions(filters: Sequence[tuple[str | None, str]]) -> tuple[list[str], l
     return where, params
 
 
-def _newest_per_story(rows: Sequence[sqlite3.Row]) -> list[tuple[date, RankedStory]]:
+def _newest_per_story(rows: Sequence[Row]) -> list[tuple[date, RankedStory]]:
     """(day, story) of the first row of each story; rows come newest first."""
     seen: set[str] = set()
     found = []
@@ -124,13 +122,13 @@ def _newest_per_story(rows: Sequence[sqlite3.Row]) -> list[tuple[date, RankedSto
 
 
 class ViewsStore:
-    db: Database
+    db: AnyDatabase
 
     def columns(self, table: str) -> set[str]:
         """The column names of a table (empty when the table does not exist)."""
         if not table.isidentifier():
             raise ValueError(table)
-        return {row[1] for row in self.db.query(f"PRAGMA table_info({table})")}
+        return self.db.columns(table)
 
     def edition_story(self, story_id: str) -> tuple[date, datetime, RankedStory] | None:
         """The newest edition snapshot of a story: (day, edition time, ranked story), or None."""
@@ -210,10 +208,11 @@ class ViewsStore:
 
     def entity_stories(self, name: str, limit: int = 100) -> list[tuple[date, RankedStory]]:
         """The stories whose key entities include `name` (case-insensitive), newest snapshot each."""
+        sql = self.db.dialect
         rows = self.db.query(
             "SELECT es.*, e.day AS e_day FROM edition_stories es JOIN editions e ON e.id = es.edition_id"
-            " WHERE EXISTS (SELECT 1 FROM json_each(es.entities) j"
-            " WHERE lower(json_extract(j.value, '$[0]')) = lower(?))"
+            f" WHERE EXISTS (SELECT 1 FROM {sql.json_items('es.entities')}"
+            f" WHERE lower({sql.json_at('j.value', 0)}) = lower(?))"
             " ORDER BY e.day DESC, e.created_at DESC, e.id DESC",
             (name,),
         )
@@ -221,9 +220,10 @@ class ViewsStore:
 
     def entity_label(self, name: str) -> str | None:
         """The label recorded for an entity name (e.g. 'PER'), or None when no edition names it."""
+        sql = self.db.dialect
         rows = self.db.query(
-            "SELECT json_extract(j.value, '$[1]') FROM edition_stories es, json_each(es.entities) j"
-            " WHERE lower(json_extract(j.value, '$[0]')) = lower(?) LIMIT 1",
+            f"SELECT {sql.json_at('j.value', 1)} FROM edition_stories es, {sql.json_items('es.entities')}"
+            f" WHERE lower({sql.json_at('j.value', 0)}) = lower(?) LIMIT 1",
             (name,),
         )
         return str(rows[0][0]) if rows else None
@@ -245,13 +245,13 @@ class ViewsStore:
         counts = {
             r[0]: (int(r[1]), int(r[2]))
             for r in self.db.query(
-                "SELECT source_id, COUNT(*), SUM(fetched_at >= ?) FROM articles"
+                "SELECT source_id, COUNT(*), SUM(CASE WHEN fetched_at >= ? THEN 1 ELSE 0 END) FROM articles"
                 " WHERE source_id IS NOT NULL GROUP BY source_id",
                 (since,),
             )
         }
         result = []
-        for row in self.db.query("SELECT * FROM sources ORDER BY category, name, url"):
+        for row in self.db.query("SELECT * FROM sources ORDER BY category NULLS FIRST, name, url"):
             total, recent = counts.get(row["id"], (0, 0))
             names = row.keys()  # sqlite3.Row iterates over values, not names
             extra: dict[str, Any] = {
@@ -285,9 +285,10 @@ class ViewsStore:
 
         The category is the article's story's (its newest edition snapshot), or its source's own category.
         """
-        query = _fts_query(text)
+        query = self.db.dialect.fts_query(text)
         if not query:
             return []
+        fts = self.db.dialect.articles_fts()
         f = filters or SearchFilters()
         category = "a.source_id IN (SELECT id FROM sources WHERE lower(category) = lower(?))"
         if self.has_table("story_search"):  # the article's story's category, or its source's
@@ -297,7 +298,6 @@ class ViewsStore:
             )
         where, params = _conditions(
             [
-                (query, "articles_fts MATCH ?"),
                 (f.language, "a.language = ?"),
                 (f.outlet, "(a.outlet = ? OR a.site_name = ?)"),
                 (f.since.isoformat() if f.since else None, "COALESCE(a.published, a.fetched_at) >= ?"),
@@ -309,12 +309,12 @@ class ViewsStore:
             ]
         )
         sql = (
-            f"SELECT {_A_COLUMNS} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
+            f"SELECT {A_COLUMNS} FROM {fts.source}"
+            f" WHERE {' AND '.join([fts.match, *where])} ORDER BY {fts.order} LIMIT ?"
         )
-        return [_article(r) for r in self._fts_rows(text, sql, (*params, limit))]
+        return [_article(r) for r in self._fts_rows(text, sql, (query, *params, limit))]
 
-    def _fts_rows(self, text: str, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+    def _fts_rows(self, text: str, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
             return self.db.query(sql, params)
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse finds nothing
@@ -329,24 +329,22 @@ class ViewsStore:
         Filters: a language or a source among the story's, its category, the day of its newest edition.
         Empty on a store without the stories' index (migration 0008).
         """
-        query = _fts_query(text)
+        query = self.db.dialect.fts_query(text)
         if not query or not self.has_table("story_search"):
             return []
+        fts = self.db.dialect.stories_fts()
+        texts = self.db.dialect.json_texts
         f = filters or SearchFilters()
         where, params = _conditions(
             [
-                (query, "stories_fts MATCH ?"),
-                (f.language, "EXISTS (SELECT 1 FROM json_each(s.languages) WHERE value = ?)"),
-                (f.outlet, "EXISTS (SELECT 1 FROM json_each(s.outlets) WHERE value = ?)"),
+                (f.language, f"EXISTS (SELECT 1 FROM {texts('s.languages')} WHERE j.value = ?)"),
+                (f.outlet, f"EXISTS (SELECT 1 FROM {texts('s.outlets')} WHERE j.value = ?)"),
                 (f.category, "s.category = ?"),
                 (f.since.isoformat() if f.since else None, "s.day >= ?"),
                 (f.until.isoformat() if f.until else None, "s.day <= ?"),
             ]
         )
-        sql = (
-            "SELECT s.* FROM stories_fts JOIN story_search s ON s.id = stories_fts.rowid"
-            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
-        )
+        sql = f"SELECT s.* FROM {fts.source} WHERE {' AND '.join([fts.match, *where])} ORDER BY {fts.order} LIMIT ?"
         return [
             StoryHit(
                 story_id=r["story_id"],
@@ -358,7 +356,7 @@ class ViewsStore:
                 category=r["category"],
                 dossier=r["dossier"],
             )
-            for r in self._fts_rows(text, sql, (*params, limit))
+            for r in self._fts_rows(text, sql, (query, *params, limit))
         ]
 
     def facets(self, editions: int = 60) -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from ..config import Config
 from ..errors import StoreError
 from ..publish.feeds import FEED_TYPES, render_feed
-from ..store import Store, open_store
+from ..store import PostgresDsn, Store, StoreLocation, open_store, parse_location
 from .admin import Admin
 from .api import Api, search_params
 from .auth import Auth
@@ -82,7 +82,7 @@ def _day_param(text: str | None) -> date | None:
 class Site:
     """The request handlers, sharing the app's configuration."""
 
-    def __init__(self, db_path: Path, ui_language: str, title: str, config: Config | None) -> None:
+    def __init__(self, db_path: StoreLocation, ui_language: str, title: str, config: Config | None) -> None:
         self.db_path = db_path
         self.ui_language = supported(ui_language) or "fr"
         self.title = title
@@ -252,7 +252,7 @@ class Site:
 
 
 def create_app(
-    db_path: str | Path,
+    db_path: str | Path | PostgresDsn,
     *,
     ui_language: str | None = None,
     title: str = "essentiel",
@@ -264,5 +264,5 @@ def create_app(
     UI language is `general.ui_language` (an explicit `ui_language` wins).
     """
     default_language = ui_language or (str(config["general.ui_language"]) if config else "fr")
-    site = Site(Path(db_path), default_language, title, config)
+    site = Site(parse_location(db_path), default_language, title, config)
     return Starlette(routes=site.routes(), exception_handlers={404: site.not_found})

@@ -10,7 +10,6 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -20,19 +19,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..errors import StoreError
-from ..store import Store, open_store
+from ..store import Store, StoreLocation, open_store
 
 log = logging.getLogger(__name__)
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _Site(Protocol):
-    db_path: Path
+    db_path: StoreLocation
 
     def may_read(self, request: Request) -> bool: ...
 
 
-def health(db_path: Path, now: datetime) -> tuple[bool, dict[str, Any]]:
+def health(db_path: StoreLocation, now: datetime) -> tuple[bool, dict[str, Any]]:
     """(healthy, report): the store answers, and the scheduler, if one ever ran on it, is alive.
 
     A store that no scheduler ever ran on (`essentiel serve` over a demo or an imported store) is healthy

@@ -1,0 +1,2 @@
+-- PostgreSQL version of 0011_feed_schedule.sql.
+ALTER TABLE sources ADD COLUMN update_every_minutes DOUBLE PRECISION;
