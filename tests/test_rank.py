@@ -21,6 +21,7 @@ COMPONENTS = (
     "authority",
     "entities",
     "novelty",
+    "prominence",
 )
 
 WIRE_TEXT = (
@@ -291,3 +292,35 @@ def test_wire_copies_add_neither_articles_nor_velocity() -> None:
     for name in ("outlets", "articles", "velocity"):
         assert padded.why[name]["value"] == plain.why[name]["value"] == 4, name
     assert padded.score == pytest.approx(plain.score)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_component_has_a_readable_label_and_reason(lang: str) -> None:
+    from essentiel.web.i18n import Translator
+
+    old = [art("o1", "lemonde.fr", hours=30), art("o2", "bbc.co.uk", lang="en", hours=30)]
+    yesterday = _edition(_rank([Story("s-x", ("o1", "o2"))], old))
+    articles = old + [art("n1", "lefigaro.fr", hours=1)]
+    ranked = _rank(
+        [Story("s-x", ("o1", "o2", "n1"))],
+        articles,
+        weights=RankWeights(entities=1.0),
+        previous=yesterday,
+        positions={"n1": 0, "o2": 3},
+        ui_language=lang,
+    )
+    why = ranked[0].why
+    shown = {key for key, entry in why.items() if isinstance(entry, dict) and "contribution" in entry}
+    assert shown == set(COMPONENTS)  # every component is computed here, so every label is checked
+    translator = Translator(lang)
+    missing = sorted(key for key in shown if not translator.has(f"factor_{key}"))
+    assert missing == [], f"components without a {lang} label: {missing}"
+    labels = [label for label, _, _ in translator.why_factors(why)]
+    assert len(labels) == len(shown) and len(set(labels)) == len(labels)
+    assert "_" not in "".join(labels)
+    expected = {
+        "fr": ("3 médias", "2 langues", "à la une de 2 médias", "nouveau depuis hier : suite"),
+        "en": ("3 outlets", "2 languages", "top story at 2 outlets", "new since yesterday: update"),
+    }[lang]
+    for phrase in expected:
+        assert phrase in why["reason"], why["reason"]
