@@ -4,6 +4,7 @@ back for the articles of top-stories and homepage feeds, and a story that leads 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from essentiel.ingest import refresh_sources
 from essentiel.models import Source, Story
 from essentiel.rank import RankWeights, prominence
-from essentiel.store import Store, open_store
+from essentiel.store import Store, StoreLocation, open_store
 from essentiel.store.prominence import is_top_stories, record_feed_positions, top_story_positions
 from loopback import LoopbackServer
 from test_ingest import HTML, RSS, article_page, config_for, feed
@@ -19,8 +20,10 @@ from test_rank import NOW, StubSummarizer, art, rank_stories
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "e.db")
+def store(store_location: StoreLocation) -> Iterator[Store]:
+    """The store, once per backend (SQLite file, PostgreSQL database: conftest.py)."""
+    with open_store(store_location) as opened:
+        yield opened
 
 
 def _ids_by_path(store: Store) -> dict[str, str]:

@@ -344,7 +344,7 @@ def fetch_due(store: Store, config: Config, progress: Progress | None = None) ->
     for source in config.sources:
         if store.get_source(source.url) is None:
             store.add_source(source)
-    due = store.due_sources(datetime.now(UTC))
+    due = store.claim_due_sources(datetime.now(UTC))  # several workers on PostgreSQL: each its own share
     with store.timed("fetch"):
         return asyncio.run(refresh_sources(store, config, due, progress))
 

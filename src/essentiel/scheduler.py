@@ -129,9 +129,14 @@ def run_pass(store: Store, config: Config, last_day: date | None) -> date | None
     if not edition_due(config, now, last_day):
         return last_day
     try:
-        edition = build_edition(store, config, now)
-        with store.timed("publish"):
-            publish(store, config)
+        with store.db.exclusive("edition"):  # several workers on PostgreSQL: one builds, the others find it
+            day = edition_day(config, now)
+            if store.db.shared and store.latest_edition(day) is not None:
+                log.info("edition already built by another worker stage=edition day=%s", day)
+                return day
+            edition = build_edition(store, config, now)
+            with store.timed("publish"):
+                publish(store, config)
     except StoreError:
         raise
     except EssentielError as exc:

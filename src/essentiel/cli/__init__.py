@@ -106,4 +106,4 @@ def main() -> None:
     cli(prog_name="essentiel")
 
 
-from . import batch, evaluate, files, ops, publishing, run, sources  # noqa: E402,F401  (registers the commands)
+from . import batch, evaluate, files, ops, publishing, run, sources, store  # noqa: E402,F401  (registers the commands)

@@ -181,9 +181,19 @@ class Database:
         """
         return query_in_chunks(self.query, sql, values, params, IN_CHUNK)
 
+    def column_order(self, table: str) -> list[str]:
+        """The column names of a table in their declared order ([] when the table does not exist)."""
+        return [row[1] for row in self.query(f"PRAGMA table_info({table})")]
+
     def columns(self, table: str) -> set[str]:
-        """The column names of a table (empty when the table does not exist)."""
-        return {row[1] for row in self.query(f"PRAGMA table_info({table})")}
+        return set(self.column_order(table))
+
+    def stream(self, sql: str, size: int) -> Iterator[list[Row]]:
+        """The rows of a query, `size` at a time (not all in memory)."""
+        with self._lock:
+            cursor = self.conn.execute(sql)
+            while rows := cursor.fetchmany(size):
+                yield rows
 
     def tables(self) -> set[str]:
         """The ordinary tables (not the full-text index's own)."""

@@ -176,13 +176,24 @@ class PgDatabase:
         """Rows of `sql` with its `{marks}` filled by `values`, in chunks (as the SQLite store does)."""
         return query_in_chunks(self.query, sql, values, params, IN_CHUNK)
 
-    def columns(self, table: str) -> set[str]:
+    def column_order(self, table: str) -> list[str]:
+        """The column names of a table in their declared order ([] when the table does not exist)."""
         rows = self.query(
             "SELECT column_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND table_name = ?",
+            " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             (table,),
         )
-        return {r[0] for r in rows}
+        return [r[0] for r in rows]
+
+    def columns(self, table: str) -> set[str]:
+        return set(self.column_order(table))
+
+    def stream(self, sql: str, size: int) -> Iterator[list[Row]]:
+        """The rows of a query, `size` at a time, through a server-side cursor (not all in memory)."""
+        with self._lock, self.conn.transaction(), self.conn.cursor(name="essentiel_stream") as cursor:
+            cursor.execute(to_postgres(sql), ())
+            while rows := cursor.fetchmany(size):
+                yield list(rows)
 
     def tables(self) -> set[str]:
         rows = self.query(
