@@ -133,3 +133,19 @@ def test_title_sources_rule_for_any_outlet(monkeypatch: pytest.MonkeyPatch) -> N
     assert rule_for("wochenblick.example") == SiteRule(title_sources=("og",))
     article = extract_article(fixture("de_og_title_site.html"), "https://www.wochenblick.example/trump.html")
     assert article.title == "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft"
+
+
+def test_publisher_and_agency_credit_is_kept_as_written() -> None:
+    """ "Le Quotidien et AFP": the publisher and a wire agency, nobody by name; the credit stays whole."""
+    article = extract_article(fixture("fr_agency_credit.html"), "https://www.lequotidien.example/a/1")
+    assert article.authors == ("Le Quotidien et AFP",)
+
+
+def test_agency_beside_a_person_stays() -> None:
+    html = fixture("fr_agency_credit.html").replace(
+        b'[{"@type": "Person", "name": "Le Quotidien et AFP"}]',
+        b'[{"@type": "Person", "name": "Claire Dupont"}, {"name": "AFP"}]',
+    )
+    article = extract_article(html, "https://www.lequotidien.example/a/1")
+    assert article.authors == ("Claire Dupont", "AFP")
+    assert metadata.names_a_person(["AFP", "Claire Dupont"]) and not metadata.names_a_person(["AFP", "dpa"])

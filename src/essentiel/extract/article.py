@@ -153,8 +153,9 @@ def _authors(
     3. a "Par …/By …" line at the top of the body;
     4. trafilatura's byline search in the HTML, names of two words or more only (a single word there is
        newsroom initials, "Amw", or a first name, "Eddie").
-    The publisher's name is dropped when a person remains. When no source names a person, the JSON-LD authors
-    as the publisher wrote them ("dpa", "sportschau.de", "kicker"), else what the sources gave.
+    The publisher's name is dropped when a person remains; a wire agency stays beside a person ("Adam Vidler",
+    "AP") but alone names nobody. When no source names a person, the JSON-LD authors as the publisher wrote
+    them ("dpa", "sportschau.de", "kicker", "Le Figaro et AFP"), else what the sources gave.
 
     Destroys `tree` when it reaches the HTML byline search: call it last."""
     outlet = outlet_of(url)
@@ -167,12 +168,12 @@ def _authors(
         or byline
     )
     found = metadata.people(authors, orgs)
-    if not found:
+    if not metadata.names_a_person(found):
         html = html_byline(tree)
         names = cleanup.clean_authors(html.split(";")) if html else ()
         found = metadata.people([n for n in names if len(n.split()) > 1], orgs)
     written = tuple(dict.fromkeys(" ".join(n.split()) for n in ld_names if n.strip()))
-    return found or written or tuple(authors)
+    return (found if metadata.names_a_person(found) else ()) or written or tuple(authors)
 
 
 def web_url(value: str | None, base: str = "") -> str | None:

@@ -187,6 +187,20 @@ ORGANISATION_WORDS = re.compile(
 )
 
 
+# wire agencies: credited beside a person ("Adam Vidler; AP"), but alone they name nobody (`names_a_person`)
+AGENCIES = re.compile(
+    r"(AFP|Agence France[- ]Presse|AP|Associated Press|Reuters|dpa|Deutsche Presse-Agentur|epd|KNA|sid|APA|"
+    r"SDA|Keystone-SDA|ANSA|EFE|Agencia EFE|Europa Press|Belga|ANP|PA|PA Media|Press Association|Kyodo|"
+    r"Xinhua|Anadolu|UPI|Bloomberg|AAP|CP|The Canadian Press)",
+    re.I,
+)
+
+
+def names_a_person(authors: Iterable[str]) -> bool:
+    """True when one of `authors` is not a wire agency ("AFP", "dpa", "Reuters"...)."""
+    return any(not AGENCIES.fullmatch(name.strip()) for name in authors)
+
+
 def drop_organisations(authors: Sequence[str], organisations: Iterable[str]) -> tuple[str, ...]:
     """Drop authors that are the publisher (its site name, domain, a JSON-LD Organization, a company name),
     but only when a person is left: "Le Monde" alone stays the author, "Heise Online; Dirk Knop" keeps Dirk Knop.
