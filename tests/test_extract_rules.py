@@ -149,3 +149,16 @@ def test_agency_beside_a_person_stays() -> None:
     article = extract_article(html, "https://www.lequotidien.example/a/1")
     assert article.authors == ("Claire Dupont", "AFP")
     assert metadata.names_a_person(["AFP", "Claire Dupont"]) and not metadata.names_a_person(["AFP", "dpa"])
+
+
+def test_og_title_tail_after_an_unknown_separator_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """og:title "Headline * Site * by Name" (a separator the usual list does not know) is cut where another
+    source ends: the JSON-LD headline is the same headline without the tail."""
+    monkeypatch.setitem(SITE_RULES, "wochenblick.example", SiteRule(title_sources=("og",)))
+    headline = "Donald Trump: Warum Kritik an seinem Charakter so ineffektiv ist"
+    html = fixture("de_og_title_site.html").replace(
+        "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft".encode(),
+        f"{headline} * Wochenblick * by Jemima Kelly".encode(),
+    )
+    article = extract_article(html, "https://www.wochenblick.example/trump.html")
+    assert (article.kicker, article.title) == ("", headline)

@@ -243,6 +243,7 @@ _META_TITLES = {"og": ("property", "og:title"), "twitter": ("name", "twitter:tit
 KICKER_CLASS = re.compile(
     r"kicker|topline|dachzeile|spitzmarke|overline|surtitre|roofline|eyebrow|supertitle", re.I
 )
+ODD_SEPARATOR = re.compile(r"\s+[^\w\s\"'«»“”‘’()\[\]?!.,;]+\s+\S")  # " * ", " ~ ", " +++ " then more text
 SITE_TAIL_MAX_WORDS = 4  # each part cut after a site name ("| Sport | BILD.de", "| DW | 28.04.2023") is short
 KICKER_SPLIT = re.compile(
     r"\s*(?:[:：]|\s[-–—|]|\.)\s+"
@@ -291,6 +292,9 @@ def _reduce(source: str, others: Sequence[str], names: Sequence[str]) -> str:
     for cut in variants[1:]:
         if cut in others:
             return cut
+    for other in others:  # a separator TITLE_SEPARATORS does not know: "A * Site * by Name" when another is "A"
+        if len(other) < len(source) and source.startswith(other) and ODD_SEPARATOR.match(source, len(other)):
+            return other
     for cut in reversed(variants[1:]):  # the most cut first: "A | Sport | BILD.de" -> "A"
         parts = [p for p in TITLE_SEPARATORS.split(_tail(source, cut)) if p.strip()]
         if any(_site_like(p, names) for p in parts) and all(
