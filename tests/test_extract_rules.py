@@ -157,7 +157,7 @@ def test_og_title_tail_after_an_unknown_separator_is_cut(monkeypatch: pytest.Mon
     monkeypatch.setitem(SITE_RULES, "wochenblick.example", SiteRule(title_sources=("og",)))
     headline = "Donald Trump: Warum Kritik an seinem Charakter so ineffektiv ist"
     html = fixture("de_og_title_site.html").replace(
-        "Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft".encode(),
+        b"Warum Kritik an Trumps Charakter so ineffektiv ist und verpufft",
         f"{headline} * Wochenblick * by Jemima Kelly".encode(),
     )
     article = extract_article(html, "https://www.wochenblick.example/trump.html")
