@@ -92,47 +92,48 @@ class ArticlesStore:
     ) -> int:
         """Insert or update articles (same id: the newer extraction wins). Returns how many were written."""
         when = to_db_time(fetched_at or utcnow())
-        count = 0
+        rows = [
+            (
+                a.id,
+                a.url,
+                a.title,
+                a.kicker,
+                a.lead,
+                a.text,
+                json.dumps(list(a.authors), ensure_ascii=False),
+                to_db_time(a.published),
+                a.language,
+                a.site_name,
+                a.image,
+                a.source,
+                a.outlet,
+                a.source_weight,
+                int(a.independent),
+                source_id,
+                document_id,
+                when,
+                to_db_time(a.modified),
+                a.section,
+                json.dumps(list(a.tags), ensure_ascii=False),
+                a.canonical_url,
+                int(a.paywalled),
+            )
+            for a in articles
+        ]
         with self.db.transaction() as conn:
-            for a in articles:
-                conn.execute(
-                    f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 23)})"
-                    " ON CONFLICT(id) DO UPDATE SET url=excluded.url, title=excluded.title,"
-                    " kicker=excluded.kicker, lead=excluded.lead, text=excluded.text, authors=excluded.authors,"
-                    " published=excluded.published, language=excluded.language, site_name=excluded.site_name,"
-                    " image=excluded.image, source=excluded.source, outlet=excluded.outlet,"
-                    " source_weight=excluded.source_weight, independent=excluded.independent,"
-                    " document_id=COALESCE(excluded.document_id, articles.document_id), modified=excluded.modified,"
-                    " section=excluded.section, tags=excluded.tags, canonical_url=excluded.canonical_url,"
-                    " paywalled=excluded.paywalled",
-                    (
-                        a.id,
-                        a.url,
-                        a.title,
-                        a.kicker,
-                        a.lead,
-                        a.text,
-                        json.dumps(list(a.authors), ensure_ascii=False),
-                        to_db_time(a.published),
-                        a.language,
-                        a.site_name,
-                        a.image,
-                        a.source,
-                        a.outlet,
-                        a.source_weight,
-                        int(a.independent),
-                        source_id,
-                        document_id,
-                        when,
-                        to_db_time(a.modified),
-                        a.section,
-                        json.dumps(list(a.tags), ensure_ascii=False),
-                        a.canonical_url,
-                        int(a.paywalled),
-                    ),
-                )
-                count += 1
-        return count
+            conn.executemany(
+                f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 23)})"
+                " ON CONFLICT(id) DO UPDATE SET url=excluded.url, title=excluded.title,"
+                " kicker=excluded.kicker, lead=excluded.lead, text=excluded.text, authors=excluded.authors,"
+                " published=excluded.published, language=excluded.language, site_name=excluded.site_name,"
+                " image=excluded.image, source=excluded.source, outlet=excluded.outlet,"
+                " source_weight=excluded.source_weight, independent=excluded.independent,"
+                " document_id=COALESCE(excluded.document_id, articles.document_id), modified=excluded.modified,"
+                " section=excluded.section, tags=excluded.tags, canonical_url=excluded.canonical_url,"
+                " paywalled=excluded.paywalled",
+                rows,
+            )
+        return len(rows)
 
     def get_article(self, article_id: str) -> Article | None:
         rows = self.db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
