@@ -292,9 +292,8 @@ def _reduce(source: str, others: Sequence[str], names: Sequence[str]) -> str:
     for cut in variants[1:]:
         if cut in others:
             return cut
-    for (
-        other
-    ) in others:  # a separator TITLE_SEPARATORS does not know: "A * Site * by Name" when another is "A"
+    # a separator TITLE_SEPARATORS does not know: "A * Site * by Name" when another source is "A"
+    for other in others:
         if len(other) < len(source) and source.startswith(other) and ODD_SEPARATOR.match(source, len(other)):
             return other
     for cut in reversed(variants[1:]):  # the most cut first: "A | Sport | BILD.de" -> "A"
