@@ -217,3 +217,15 @@ def test_an_edition_is_built_once_by_several_workers(
     with open_store(postgres_location) as store:
         assert store.count("editions") == 1
     assert len(days) == 2 and days[0] == days[1] is not None
+
+
+def test_backup_of_a_postgresql_store_is_an_sqlite_file(
+    postgres_location: PostgresDsn, tmp_path: Path
+) -> None:
+    with open_store(postgres_location) as store:
+        store.add_source(Source(url="https://example.org/rss", name="Exemple"))
+        assert store.db.backup(tmp_path / "copy.db") == tmp_path / "copy.db"
+        with pytest.raises(StoreError, match="already exists"):
+            store.db.backup(tmp_path / "copy.db")
+    with open_store(tmp_path / "copy.db", readonly=True) as copy:
+        assert [s.source.name for s in copy.list_sources()] == ["Exemple"]
