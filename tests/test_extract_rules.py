@@ -162,3 +162,11 @@ def test_og_title_tail_after_an_unknown_separator_is_cut(monkeypatch: pytest.Mon
     )
     article = extract_article(html, "https://www.wochenblick.example/trump.html")
     assert (article.kicker, article.title) == ("", headline)
+
+
+def test_a_body_that_is_only_its_description_stays_the_body() -> None:
+    """The lead rule takes a first paragraph that repeats the description, but not the only one: the page
+    would otherwise have no text at all (ParseError)."""
+    article = extract_article(fixture("fr_description_only.html"), "https://www.lequotidien.example/terres")
+    assert article.lead == ""
+    assert article.text.startswith("24 milliards de tonnes de terres fertiles")

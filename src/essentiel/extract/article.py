@@ -105,9 +105,11 @@ def extract_article(
         rule.title_sources if rule else (),
     )
     kicker, title = head.kicker, head.title
+    # a site rule that trusts another source than the page's visible headline: that one leaves the body too
+    titles = (head.full, title, *(head.others if rule and rule.title_sources else ()))
     lead, text, byline, teaser = cleanup.clean_body(
         body,
-        titles=(head.full, title, *head.others),
+        titles=titles,
         description=meta.description or "",
         lead=_standfirst(tree, classes),
     )

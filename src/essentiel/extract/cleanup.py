@@ -339,7 +339,7 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
             del lines[index]
             break
     found, rest = find_lead(lines, description or lead)
-    if not lead:
+    if not lead and rest:  # a body that is only its description paragraph stays the body
         lead, lines = found, rest
     elif found and same_text(found, lead):
         lines = rest  # the known lead, with its "L'essentiel" heading if any
