@@ -383,11 +383,12 @@ def tables(figures: dict[str, Any]) -> Iterator[Table]:
         title=f"fundus-publisher-tests ({figures['split']}: {fun['pages']} pages, fr {fun['french_pages']})"
     )
     keys = ("title", "date_minute", "date_day", "authors_f1", "body_f1")
-    for column in ("system", *keys, "fr title", "fr date_minute", "fr body_f1"):
+    fr_keys = ("title", "date_minute", "authors_f1", "body_f1")
+    for column in ("system", *keys, *(f"fr {k}" for k in fr_keys)):
         table.add_column(column, justify="left" if column == "system" else "right")
     for system in ("essentiel", "trafilatura"):
         f = fun[system]
-        row = [f[k] for k in keys] + [f["fr"]["title"], f["fr"]["date_minute"], f["fr"]["body_f1"]]
+        row = [f[k] for k in keys] + [f["fr"][k] for k in fr_keys]
         table.add_row(system, *(f"{v:.3f}" for v in row))
     yield table
     speed = figures["speed"]

@@ -268,6 +268,7 @@ LEAD_SEARCH_LINES = 4  # the lead heading must be near the start of the body
 LEAD_MIN_CHARS = 40
 
 
+@lru_cache(maxsize=256)  # within one page, the same titles and lines are compared again by each rule
 def normalize(text: str) -> str:
     """Comparison key: case-folded, accents and punctuation removed, quotes/apostrophes unified."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'")).casefold()
