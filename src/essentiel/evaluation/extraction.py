@@ -354,7 +354,7 @@ def run(data: Path, *, limit: int | None = None, split: str = "all", as_json: bo
     if as_json:
         print(json.dumps(figures, indent=2, sort_keys=True))
     else:
-        Console(width=120).print(*tables(figures))
+        Console(width=140).print(*tables(figures))
     return figures
 
 
