@@ -17,6 +17,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from essentiel.evaluation.clustering import detokenize
+
 ECB_EVENTS = {  # event -> how many of its articles to keep (varied sizes, so ranking has work to do)
     "2_ecbplus": 9,
     "4_ecbplus": 6,
@@ -34,18 +36,6 @@ DATE_LINE = re.compile(
     r"^\W*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?(\d{1,2}\s+\w+\s*,?\s*\d{4}|\w+\s+\d{1,2}\s*,\s*\d{4}|\d{4}-\d\d-\d\d)\W*$",
     re.I,
 )
-
-
-def detokenize(text: str) -> str:
-    text = text.replace("``", '"').replace("''", '"')
-    text = re.sub(r"\s+([,.;:!?%)\]}])", r"\1", text)
-    text = re.sub(r"([(\[{$])\s+", r"\1", text)
-    text = re.sub(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", r"\1", text)
-    text = re.sub(r"(\w)\s+-\s+(\w)", r"\1-\2", text)
-    text = re.sub(r"(\d)([.:])\s+(\d)", r"\1\2\3", text)
-    text = re.sub(r"\s+’\s+(s|re|ve|ll|d|m)\b", r"’\1", text)
-    text = re.sub(r"\"\s+(.*?)\s+\"", r'"\1"', text)
-    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d+:\d\d", re.I)

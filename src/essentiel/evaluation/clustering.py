@@ -51,11 +51,18 @@ Doc = tuple[Article, str, int]
 
 
 def detokenize(text: str) -> str:
+    """ECB+ sentences are tokenized ('Reid 's rep , he said .'): put the spaces back as in print.
+
+    The one detokenizer of the ECB+ text, for the clustering and summary evaluations and the demo corpus."""
     text = text.replace("``", '"').replace("''", '"')
-    text = re.sub(r"\s+([.,;:!?%)\]}])", r"\1", text)
+    text = re.sub(r"\s+([,.;:!?%)\]}])", r"\1", text)
     text = re.sub(r"([(\[{$])\s+", r"\1", text)
-    text = re.sub(r"\s+('s|'re|'ve|'ll|'d|'m|n't)\b", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", r"\1", text)
+    text = re.sub(r"(\w)\s+-\s+(\w)", r"\1-\2", text)
+    text = re.sub(r"(\d)([.:])\s+(\d)", r"\1\2\3", text)
+    text = re.sub(r"\s+’\s+(s|re|ve|ll|d|m)\b", r"’\1", text)
+    text = re.sub(r"\"\s+(.*?)\s+\"", r'"\1"', text)
+    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 def load_ecb(path: Path) -> list[Doc]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from essentiel.evaluation.clustering import detokenize
 from essentiel.models import Article, Story
 from essentiel.nlp import split_sentences
 from essentiel.stories.embed import default_embedder
@@ -138,16 +139,6 @@ def eval_orangesum(docs: Sequence[dict[str, Any]], summarizer: ExtractiveSummari
             name: dict(zip(("r1", "r2", "rl"), _mean(rows), strict=True)) for name, rows in systems.items()
         },
     }
-
-
-def detokenize(sentence: str) -> str:
-    """ECB+ sentences are tokenized ('Reid 's rep , he said .'): put the spaces back as in print."""
-    s = sentence.replace("``", '"').replace("''", '"')
-    s = re.sub(r"\s+([.,;:!?%)\]]|'s|'re|'ve|'ll|'d|n't)", r"\1", s)
-    s = re.sub(r"([(\[$])\s+", r"\1", s)
-    s = re.sub(r"(\w) - (\w)", r"\1-\2", s)
-    s = re.sub(r'"\s+(.*?)\s+"', r'"\1"', s)
-    return s
 
 
 def ecb_events(docs: Iterable[dict[str, Any]], split: str) -> dict[str, list[Article]]:
