@@ -189,6 +189,17 @@ def test_workers_claim_disjoint_sources(postgres_location: PostgresDsn) -> None:
         assert len(store.claim_due_sources(NOW + timedelta(hours=1))) == 40  # the lease ran out
 
 
+def test_a_capped_claim_leaves_the_rest_to_other_workers(postgres_location: PostgresDsn) -> None:
+    with open_store(postgres_location) as store:
+        for index in range(25):
+            store.add_source(Source(url=f"https://example.org/{index}/rss"))
+        first = [s.source.id for s in store.claim_due_sources(NOW, limit=10)]
+        second = [s.source.id for s in store.claim_due_sources(NOW, limit=10)]
+        rest = [s.source.id for s in store.claim_due_sources(NOW, limit=10)]
+    assert (len(first), len(second), len(rest)) == (10, 10, 5)
+    assert sorted(first + second + rest) == list(range(1, 26))
+
+
 def test_sqlite_claims_are_the_due_sources(tmp_path: Path) -> None:
     with open_store(tmp_path / "e.db") as store:
         store.add_source(Source(url="https://example.org/rss"))

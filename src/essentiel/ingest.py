@@ -37,6 +37,7 @@ MAX_BACKOFF = timedelta(hours=24)
 _CHARSET = re.compile(r"charset\s*=\s*([^;\s]+)", re.I)
 # Of a sitemap index: the child sitemaps read at each check, the newest by lastmod (undated: the first).
 MAX_CHILD_SITEMAPS = 3
+CLAIM_ROUNDS = 8  # one claim on a shared store: at most this many rounds of `fetch.concurrency` sources
 
 
 @dataclass
@@ -344,7 +345,8 @@ def fetch_due(store: Store, config: Config, progress: Progress | None = None) ->
     for source in config.sources:
         if store.get_source(source.url) is None:
             store.add_source(source)
-    due = store.claim_due_sources(datetime.now(UTC))  # several workers on PostgreSQL: each its own share
+    # Several workers on PostgreSQL: each claims its own share, at most a few rounds of its fetch concurrency.
+    due = store.claim_due_sources(datetime.now(UTC), limit=CLAIM_ROUNDS * int(config["fetch.concurrency"]))
     with store.timed("fetch"):
         return asyncio.run(refresh_sources(store, config, due, progress))
 

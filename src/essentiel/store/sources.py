@@ -132,19 +132,24 @@ class SourcesStore:
         """Sources whose next check has come (or that were never checked): the fetch queue."""
         return [_state(r) for r in self.db.query(DUE_SOURCES, (to_db_time(now),))]
 
-    def claim_due_sources(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> list[SourceState]:
+    def claim_due_sources(
+        self, now: datetime, lease: timedelta = CLAIM_LEASE, limit: int | None = None
+    ) -> list[SourceState]:
         """The due sources, claimed for this process: what it fetches now.
 
         On a shared store (PostgreSQL, several `essentiel run` workers) the rows are locked with FOR UPDATE
         SKIP LOCKED, so two workers claiming at the same time get disjoint sets, and their next check is
         pushed `lease` ahead in the same transaction, so no other worker sees them as due until the check is
         recorded (record_fetch sets the real next check) or, if this worker dies, the lease runs out.
-        On SQLite (one writer process) it is `due_sources`.
+        `limit` caps one claim (the most overdue first), so that several workers share a backlog instead of
+        the first one taking all of it. On SQLite (one writer process) it is `due_sources`, uncapped.
         """
         if not self.db.shared:
             return self.due_sources(now)
         with self.db.transaction() as conn:
-            rows = conn.execute(DUE_SOURCES + " FOR UPDATE SKIP LOCKED", (to_db_time(now),)).fetchall()
+            capped = " LIMIT ?" if limit else ""
+            params = (to_db_time(now), limit) if limit else (to_db_time(now),)
+            rows = conn.execute(DUE_SOURCES + capped + " FOR UPDATE SKIP LOCKED", params).fetchall()
             conn.executemany(
                 "UPDATE sources SET next_check_at = ? WHERE id = ?",
                 [(to_db_time(now + lease), row["id"]) for row in rows],
