@@ -156,3 +156,35 @@ def test_scheduler_fetches_builds_the_edition_and_stops_cleanly(
     assert not worker.is_alive()
     assert edition is not None and sum(len(s.story.article_ids) for s in edition.stories) == 3
     assert (tmp_path / "site/index.html").exists()
+
+
+def test_articles_stored_by_a_pass_are_embedded_ahead_for_its_clustering(
+    loopback: LoopbackServer, store: Store, tmp_path: Path
+) -> None:
+    """`embed_ahead`: the stored articles' story texts are embedded while the pass goes on, and the clustering
+    that follows (on the articles read back from the store) finds every one of them done."""
+    from datetime import UTC, datetime, timedelta
+
+    from essentiel.stories.embed import default_embedder
+    from essentiel.stories.text import embedding_text
+
+    items = serve_articles(loopback, 3)
+    loopback.route("/feed.xml", rss(loopback, items), headers={"Content-Type": "application/rss+xml"})
+    store.add_source(Source(url=loopback.url("/feed.xml"), name="feed"))
+    embedder = default_embedder()
+    embedder._queue.join()
+    embedder.cache.items.clear()  # other tests of this process may have embedded the same corpus texts
+    assert [r.new_articles for r in fetch_due(store, config_for(tmp_path), embed_ahead=True)] == [3]
+    embedder._queue.join()
+    now = datetime.now(UTC)
+    stored = store.unclustered_articles(now - timedelta(days=3650), now + timedelta(days=1))
+    texts = [embedding_text(a) for a in stored]
+    assert len(texts) == 3 and all(t in embedder.cache.items for t in texts)
+    calls: list[list[str]] = []
+    inner = embedder.inner
+    embedder.inner = type("Counting", (), {"encode": lambda _, t: calls.append(list(t)) or inner.encode(t)})()
+    try:
+        assert embedder.encode(texts).shape == (3, 512)
+    finally:
+        embedder.inner = inner
+    assert calls == []  # nothing left to encode

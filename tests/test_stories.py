@@ -180,3 +180,42 @@ def test_copy_groups_follow_a_changed_text_under_the_same_id() -> None:
     assert duplicate_groups(first) == [[0, 1]]  # from the cache, same answer
     updated = [first[0], Article(id="b", url="https://b.example/1", title="B", text=other)]
     assert duplicate_groups(updated) == [[0], [1]]
+
+
+class _Counting:
+    """A fake encoder: one-hot rows by text length; records each call; fails while `fail` is set."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if self.fail:
+            self.fail = False
+            raise RuntimeError("encoder not ready")
+        rows = np.zeros((len(texts), 512), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows[i, len(text) % 512] = 1.0
+        return rows
+
+
+def test_embedding_ahead_answers_later_calls_from_its_work() -> None:
+    from essentiel.stories.embed import AheadEmbedder
+
+    inner = _Counting()
+    ahead = AheadEmbedder(inner)
+    ahead.ahead(["one", "three", "one"])
+    rows = ahead.encode(["three", "four!", "one"])
+    assert [r.argmax() for r in rows] == [5, 5, 3]
+    assert inner.calls == [["one", "three"], ["four!"]]  # each text once, in the background then here
+
+
+def test_embedding_ahead_that_fails_leaves_the_work_to_the_caller() -> None:
+    from essentiel.stories.embed import AheadEmbedder
+
+    inner = _Counting(fail=True)
+    ahead = AheadEmbedder(inner)
+    ahead.ahead(["alpha"])
+    assert ahead.encode(["alpha"]).shape == (1, 512)  # the background call failed; this one encodes it
+    assert inner.calls == [["alpha"], ["alpha"]]

@@ -11,6 +11,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -315,6 +316,10 @@ def _save(
 ) -> int:
     assert source.id is not None
     count = store.save_articles([article], source_id=source.id, document_id=document_id)
+    if count and EMBED_AHEAD.get():
+        from .stories.signals import embed_ahead  # the clustering's imports, only where it follows
+
+        embed_ahead([article])
     keys += (entry_hash("url", article.url),)
     store.remember_entries(source.id, [(h, article.url, article.id) for h in keys])
     return count
@@ -341,7 +346,16 @@ async def refresh_sources(
         return results
 
 
-def fetch_due(store: Store, config: Config, progress: Progress | None = None) -> list[RefreshResult]:
+# Set by `fetch_due(embed_ahead=True)`: each stored article is queued for its story embedding (stories/embed.py)
+# while the pass goes on, so that the clustering that follows in the same process finds it done.
+EMBED_AHEAD: ContextVar[bool] = ContextVar("embed_ahead", default=False)
+
+
+def fetch_due(
+    store: Store, config: Config, progress: Progress | None = None, *, embed_ahead: bool = False
+) -> list[RefreshResult]:
+    """Fetch every due source. `embed_ahead`: the caller clusters next, in this process (the service's pass)."""
+    EMBED_AHEAD.set(embed_ahead)
     for source in config.sources:
         if store.get_source(source.url) is None:
             store.add_source(source)

@@ -147,7 +147,7 @@ def publish(store: Store, config: Config) -> list[Path]:
 def run_once(
     store: Store, config: Config, progress: Progress | None = None
 ) -> tuple[list[RefreshResult], Edition]:
-    results = fetch_due(store, config, progress)
+    results = fetch_due(store, config, progress, embed_ahead=True)
     edition = build_edition(store, config)
     with store.timed("publish"):
         publish(store, config)

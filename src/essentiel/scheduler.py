@@ -119,7 +119,7 @@ def run_forever(config: Config, stop: threading.Event | None = None, *, serve: b
 def run_pass(store: Store, config: Config, last_day: date | None) -> date | None:
     """One pass of the loop: the due sources, then the day's edition when due. Returns the last edition's day."""
     now = datetime.now(UTC)
-    results = fetch_due(store, config)
+    results = fetch_due(store, config, embed_ahead=True)  # the edition may follow
     log.info(
         "fetched stage=fetch sources=%d new=%d failed=%d",
         len(results),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -78,13 +80,77 @@ class CachedEmbedder:
         return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
 
+class AheadEmbedder:
+    """Embeds texts ahead of need in a background thread, and answers `encode` from what it did.
+
+    While a pass fetches and extracts pages, mostly one core works (the extraction holds Python's lock); the
+    encoder's matrix products run outside that lock, so the articles stored during the fetch are embedded on the
+    other core, and the clustering that follows finds them done. `encode` first waits for the texts queued
+    before it, then encodes what is still missing itself. Bounded: the last `max_items` texts are kept.
+    """
+
+    def __init__(self, inner: Embedder, max_items: int = 25_000) -> None:
+        self.inner = inner
+        self.cache: LruCache[str, np.ndarray] = LruCache(max_items)
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._lock = threading.Lock()  # one caller of the encoder and of the cache at a time
+        self._thread: threading.Thread | None = None
+
+    def ahead(self, texts: Sequence[str]) -> None:
+        """Queue `texts` to be embedded in the background."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="embed-ahead", daemon=True)
+            self._thread.start()
+        for text in texts:
+            self._queue.put(text)
+
+    def _work(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH_SIZE:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._encode(batch)
+            except Exception as exc:  # the caller's own `encode` computes what is missing and reports it
+                logger.warning("embedding ahead failed stage=stories error=%s", exc)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        with self._lock:
+            return self.cache.get_many(list(texts), lambda missing: list(self.inner.encode(missing)))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._thread is not None:
+            self._queue.join()
+        rows = self._encode(texts)
+        return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+
+    def uncached(self) -> Embedder:
+        """The same encoder without this cache (for texts that are not articles: summary sentences)."""
+        return _Locked(self)
+
+
+class _Locked:
+    def __init__(self, ahead: AheadEmbedder) -> None:
+        self.ahead = ahead
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self.ahead._lock:
+            return self.ahead.inner.encode(texts)
+
+
 @lru_cache(maxsize=1)
 def sentence_embedder() -> Embedder:
     """The process-wide embedder of summary sentences: the default one behind a cache of 20,000 texts (~40 MB)."""
-    return CachedEmbedder(default_embedder(), max_items=20_000)
+    return CachedEmbedder(default_embedder().uncached(), max_items=20_000)
 
 
 @lru_cache(maxsize=1)
-def default_embedder() -> Embedder:
-    """The process-wide USE embedder (2 threads: more is much slower on small machines)."""
-    return UseEmbedder(threads=2)
+def default_embedder() -> AheadEmbedder:
+    """The process-wide USE embedder (2 threads: more is much slower on small machines), able to embed ahead."""
+    return AheadEmbedder(UseEmbedder(threads=2))

@@ -10,7 +10,7 @@ from operator import mul
 import numpy as np
 
 from essentiel.models import Article
-from essentiel.stories.embed import Embedder
+from essentiel.stories.embed import Embedder, default_embedder
 from essentiel.stories.text import (
     FEATURES,
     embedding_text,
@@ -43,6 +43,11 @@ class Signals:
 
 def language_code(language: str | None) -> str:
     return (language or "").lower()[:2]
+
+
+def embed_ahead(articles: Sequence[Article]) -> None:
+    """Queue `articles` for the default embedder's background thread (see `AheadEmbedder`)."""
+    default_embedder().ahead([embedding_text(a) for a in articles])
 
 
 def compute_signals(articles: Sequence[Article], embedder: Embedder) -> list[Signals]:
