@@ -202,7 +202,7 @@ def run_size(articles: int, feeds: int, data: Path, incremental: int) -> dict[st
         with open_store(config.database) as store:
             for host, path in sorted(k for k in routes if k[1].startswith("/feed/")):
                 store.add_source(Source(url=f"http://{host}:{port}{path}", name=f"{host}{path}"))
-            figures.update(timed("fetch", lambda: fetch_due(store, config), articles))
+            figures.update(timed("fetch", lambda: fetch_due(store, config, embed_ahead=True), articles))
             figures["stored"] = store.count("articles")
             figures.update(timed("stories+rank+summaries", lambda: build_edition(store, config), articles))
             figures.update(timed("publish", lambda: publish(store, config), articles))
@@ -223,7 +223,7 @@ def run_size(articles: int, feeds: int, data: Path, incremental: int) -> dict[st
                 if profiler:
                     profiler.enable()
                 start = time.perf_counter()
-                fetch_due(store, config)
+                fetch_due(store, config, embed_ahead=True)  # as the service's pass does
                 middle = time.perf_counter()
                 build_edition(store, config)
                 end = time.perf_counter()

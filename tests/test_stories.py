@@ -219,3 +219,14 @@ def test_embedding_ahead_that_fails_leaves_the_work_to_the_caller() -> None:
     ahead.ahead(["alpha"])
     assert ahead.encode(["alpha"]).shape == (1, 512)  # the background call failed; this one encodes it
     assert inner.calls == [["alpha"], ["alpha"]]
+
+
+def test_embedding_ahead_stops_where_its_cache_would_overflow() -> None:
+    from essentiel.stories.embed import AheadEmbedder
+
+    inner = _Counting()
+    ahead = AheadEmbedder(inner, max_items=3)
+    ahead.ahead(["a", "bb", "ccc", "dddd", "eeeee"])  # only the first three fit until the next encode
+    rows = ahead.encode(["a", "bb", "ccc", "dddd", "eeeee"])
+    assert [r.argmax() for r in rows] == [1, 2, 3, 4, 5]
+    assert sorted(len(t) for call in inner.calls for t in call) == [1, 2, 3, 4, 5]  # none embedded twice

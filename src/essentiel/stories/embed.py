@@ -95,9 +95,15 @@ class AheadEmbedder:
         self._queue: queue.Queue[str] = queue.Queue()
         self._lock = threading.Lock()  # one caller of the encoder and of the cache at a time
         self._thread: threading.Thread | None = None
+        self._queued = 0  # texts queued since the last `encode`
 
     def ahead(self, texts: Sequence[str]) -> None:
-        """Queue `texts` to be embedded in the background."""
+        """Queue `texts` to be embedded in the background; beyond what the cache holds until the next `encode`
+        (a first fetch larger than the bound), the rest is left to that call rather than embedded twice."""
+        texts = list(texts)[: max(0, (self.cache.max_items or len(texts)) - self._queued)]
+        if not texts:
+            return
+        self._queued += len(texts)
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="embed-ahead", daemon=True)
             self._thread.start()
@@ -127,6 +133,7 @@ class AheadEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._thread is not None:
             self._queue.join()
+        self._queued = 0
         rows = self._encode(texts)
         return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
