@@ -355,14 +355,17 @@ def fetch_due(
     store: Store, config: Config, progress: Progress | None = None, *, embed_ahead: bool = False
 ) -> list[RefreshResult]:
     """Fetch every due source. `embed_ahead`: the caller clusters next, in this process (the service's pass)."""
-    EMBED_AHEAD.set(embed_ahead)
     for source in config.sources:
         if store.get_source(source.url) is None:
             store.add_source(source)
     # Several workers on PostgreSQL: each claims its own share, at most a few rounds of its fetch concurrency.
     due = store.claim_due_sources(datetime.now(UTC), limit=CLAIM_ROUNDS * int(config["fetch.concurrency"]))
-    with store.timed("fetch"):
-        return asyncio.run(refresh_sources(store, config, due, progress))
+    token = EMBED_AHEAD.set(embed_ahead)  # for this pass only: a later import in this process does not embed
+    try:
+        with store.timed("fetch"):
+            return asyncio.run(refresh_sources(store, config, due, progress))
+    finally:
+        EMBED_AHEAD.reset(token)
 
 
 # --- files --------------------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ class CachedEmbedder:
         return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
 
-class AheadEmbedder:
+class AheadEmbedder(CachedEmbedder):
     """Embeds texts ahead of need in a background thread, and answers `encode` from what it did.
 
     While a pass fetches and extracts pages, mostly one core works (the extraction holds Python's lock); the
@@ -90,8 +90,7 @@ class AheadEmbedder:
     """
 
     def __init__(self, inner: Embedder, max_items: int = 25_000) -> None:
-        self.inner = inner
-        self.cache: LruCache[str, np.ndarray] = LruCache(max_items)
+        super().__init__(inner, max_items)
         self._queue: queue.Queue[str] = queue.Queue()
         self._lock = threading.Lock()  # one caller of the encoder and of the cache at a time
         self._thread: threading.Thread | None = None
@@ -100,7 +99,8 @@ class AheadEmbedder:
     def ahead(self, texts: Sequence[str]) -> None:
         """Queue `texts` to be embedded in the background; beyond what the cache holds until the next `encode`
         (a first fetch larger than the bound), the rest is left to that call rather than embedded twice."""
-        texts = list(texts)[: max(0, (self.cache.max_items or len(texts)) - self._queued)]
+        room = self.cache.max_items if self.cache.max_items is not None else len(texts)
+        texts = list(texts)[: max(0, room - self._queued)]
         if not texts:
             return
         self._queued += len(texts)
@@ -126,16 +126,15 @@ class AheadEmbedder:
                 for _ in batch:
                     self._queue.task_done()
 
-    def _encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            return self.cache.get_many(list(texts), lambda missing: list(self.inner.encode(missing)))
+            return super().encode(texts)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._thread is not None:
             self._queue.join()
         self._queued = 0
-        rows = self._encode(texts)
-        return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return self._encode(texts)
 
     def uncached(self) -> Embedder:
         """The same encoder without this cache (for texts that are not articles: summary sentences)."""
