@@ -67,9 +67,8 @@ def serve_web(config: Config) -> Callable[[], None]:
     host, port = str(config["outputs.host"]), int(config["outputs.port"])
     app = create_app(config.database, config=config)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    thread = threading.Thread(
-        target=server.run, name="web", daemon=True
-    )  # no signal handlers off the main thread
+    # uvicorn installs no signal handlers off the main thread: SIGTERM stays the scheduler's.
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
     while not server.started and thread.is_alive():
         thread.join(0.05)

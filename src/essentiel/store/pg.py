@@ -144,33 +144,30 @@ class PgDatabase:
         return None
 
     @contextmanager
-    def transaction(self) -> Iterator[PgConnection]:
+    def _failures(self) -> Iterator[None]:
+        """Under this connection's lock; a connection or server failure raised as a one-line StoreError."""
         import psycopg
 
+        with self._lock:
+            try:
+                yield
+            except psycopg.Error as exc:
+                failure = self._failure(exc)
+                if failure is not None:
+                    raise failure from exc
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
-        with self._lock:
-            try:
-                with self.conn.transaction():
-                    yield PgConnection(self.conn)
-            except psycopg.Error as exc:
-                failure = self._failure(exc)
-                if failure is not None:
-                    raise failure from exc
-                raise
+        with self._failures(), self.conn.transaction():
+            yield PgConnection(self.conn)
 
     def query(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[Row]:
-        import psycopg
-
-        with self._lock:
-            try:
-                cursor = PgConnection(self.conn).execute(sql, params)
-                return list(cursor.fetchall()) if cursor.description else []
-            except psycopg.Error as exc:
-                failure = self._failure(exc)
-                if failure is not None:
-                    raise failure from exc
-                raise
+        with self._failures():
+            cursor = PgConnection(self.conn).execute(sql, params)
+            return list(cursor.fetchall()) if cursor.description else []
 
     def query_in(self, sql: str, values: Sequence[object], params: tuple[object, ...] = ()) -> list[Row]:
         """Rows of `sql` with its `{marks}` filled by `values`, in chunks (as the SQLite store does)."""

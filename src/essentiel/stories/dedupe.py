@@ -113,9 +113,8 @@ def _signature(key: str, words: Sequence[str], num_perm: int) -> MinHash:
     return found
 
 
-GROUPS_CACHE = (
-    20_000  # stories whose copy groups are kept: most stories of a window do not change between builds
-)
+# Stories whose copy groups are kept: most stories of a window do not change between builds.
+GROUPS_CACHE = 20_000
 _GROUPS: LruCache[tuple[object, ...], list[list[int]]] = LruCache(GROUPS_CACHE)
 
 
@@ -156,9 +155,7 @@ def _duplicate_groups(articles: Sequence[Article], threshold: float, num_perm: i
         mh = _signature(key, words, num_perm)
         for candidate in sorted(lsh.query(mh)):
             j = int(candidate)
-            if (
-                jaccard(shingle_set(j), shingle_set(i)) >= threshold
-            ):  # LSH proposes, the exact Jaccard decides
+            if jaccard(shingle_set(j), shingle_set(i)) >= threshold:  # LSH proposes, exact Jaccard decides
                 uf.union(j, i)
         lsh.insert(str(i), mh)
     groups = uf.groups()
