@@ -11,6 +11,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from essentiel.models import Article, Edition, RankedStory, Story, Summary, SummarySentence
+from essentiel.publish.markdown import edition_markdown
 from essentiel.store import open_store
 from essentiel.web import create_app
 from essentiel.web.i18n import Translator, choose_language, from_accept_language
@@ -392,3 +394,27 @@ def test_browser_opens_a_story(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_outlets_that_only_ran_a_copy_are_shown_apart(tmp_path: Path) -> None:
+    """Three outlets of which one only reprinted another's dispatch: the edition, the story page, the Markdown and
+    the English UI say two independent outlets plus one copy, as the ranking counted them."""
+    item = replace(
+        PENSIONS,
+        why={**PENSIONS.why, "outlets": {"value": 2, "contribution": 1.0}},
+    )
+    path = tmp_path / "copies.db"
+    with open_store(path) as store:
+        store.save_articles(ARTICLES)
+        store.save_stories([item.story])
+        store.save_edition(Edition(day=DAY, created_at=WHEN, stories=(item,)))
+    with Client(create_app(path)) as web:
+        assert "2 médias indépendants (+1 reprise)" in web.get("/").text
+        assert "2 médias indépendants (+1 reprise)" in web.get(f"/story/{item.story.id}").text
+        assert "2 independent outlets (+1 syndicated copy)" in web.get("/?lang=en").text
+    articles = {a.id: a for a in ARTICLES}
+    edition = Edition(day=DAY, created_at=WHEN, stories=(item,))
+    assert "*2 médias indépendants (+1 reprise) · fr, en*" in edition_markdown(edition, articles, "fr")
+    assert item.independent_outlets == 2 and PENSIONS.independent_outlets == 3
+    assert replace(item, why={"outlets": {"value": 7}}).independent_outlets == 3  # never more than it lists
+    assert STORM.independent_outlets == 2  # an explanation without the ranker's count: every outlet

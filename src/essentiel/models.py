@@ -177,6 +177,17 @@ class RankedStory:
     category: str | None = None  # Monde, France, Économie, Sport... (topics.py)
     dossier: str | None = None  # the running dossier it belongs to, from its kickers ("Guerre en Ukraine")
 
+    @property
+    def independent_outlets(self) -> int:
+        """Outlets that reported it themselves (the ranker's count: an outlet that only ran another's copy is
+        not one); all its outlets when the explanation does not say."""
+        value = self.why.get("outlets") if self.why else None
+        if isinstance(value, Mapping):
+            value = value.get("value")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= len(self.outlets):
+            return value
+        return len(self.outlets)
+
 
 @dataclass(frozen=True)
 class Edition:

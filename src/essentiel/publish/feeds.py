@@ -89,7 +89,7 @@ def story_html(item: RankedStory, articles: Mapping[str, Article], urls: _Urls, 
         label, url = _source(sentence.article, articles, urls)
         parts.append(f'{escape(sentence.text)} <a href="{escape(url)}">[{escape(label)}]</a>')
     html = f"<p>{' '.join(parts)}</p>"
-    meta = [t.plural("outlets", len(item.outlets))] if item.outlets else []
+    meta = [t.outlets(len(item.outlets), item.independent_outlets)] if item.outlets else []
     if item.languages:
         meta.append(", ".join(item.languages))
     if meta:

@@ -39,7 +39,7 @@ def _story(item: RankedStory, articles: Mapping[str, Article], t: Translator) ->
         lines += [" ".join(sentences), ""]
     meta = []
     if item.outlets:
-        meta.append(t.plural("outlets", len(item.outlets)))
+        meta.append(t.outlets(len(item.outlets), item.independent_outlets))
     if item.languages:
         meta.append(", ".join(item.languages))
     if meta:

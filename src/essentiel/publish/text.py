@@ -27,7 +27,7 @@ def _story(item: RankedStory, articles: Mapping[str, Article], t: Translator, st
                 sources.append(article.url)
             text += f" [{sources.index(article.url) + 1}]"
         lines += textwrap.wrap(text, WIDTH, initial_indent="   ", subsequent_indent="   ")
-    meta = [t.plural("outlets", len(item.outlets))] if item.outlets else []
+    meta = [t.outlets(len(item.outlets), item.independent_outlets)] if item.outlets else []
     if item.languages:
         meta.append(", ".join(item.languages))
     if meta:

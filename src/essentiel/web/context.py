@@ -140,6 +140,7 @@ def story_context(store: Store, story_id: str) -> dict[str, Any] | None:
         "groups": group_by_outlet(originals),
         "copies": copies,
         "outlet_count": len(item.outlets) if item and item.outlets else len({a.outlet_key for a in coverage}),
+        "independent_outlets": item.independent_outlets if item and item.outlets else None,
         "languages": list(item.languages) if item and item.languages else languages,
         "article_count": len(coverage),
         "timeline": timeline,

@@ -148,6 +148,12 @@ class Translator:
         """`key_one` or `key_other` as the catalogue's Plural-Forms choose for n ('0 média', '0 outlets')."""
         return self.translations.ngettext(f"{key}_one", f"{key}_other", n).format(n=n)
 
+    def outlets(self, count: int, independent: int | None = None) -> str:
+        """'8 médias', or '7 médias indépendants (+1 reprise)' when some outlets only ran another's copy."""
+        if independent is None or not 0 < independent < count:
+            return self.plural("outlets", count)
+        return f"{self.plural('independent_outlets', independent)} {self.plural('plus_copies', count - independent)}"
+
     def date(self, day: date | datetime | None) -> str:
         """'mercredi 25 novembre 2026' / 'Wednesday, November 25, 2026' (CLDR's full date, no time zone)."""
         if day is None:
