@@ -61,3 +61,22 @@ def test_entities_from_the_model_then_normalised() -> None:
     names = [name for name, _, _ in found]
     assert names.count("Antony Blinken") == 1 and "Blinken" not in names and "M. Blinken" not in names
     assert entities(["Ein Text."], "de") == []
+
+
+def test_surname_labelled_an_organisation_joins_the_person_and_lowercase_forms_are_not_names() -> None:
+    found = [
+        ("Thompson", "ORG", 5),
+        ("Tony Thompson", "PERSON", 2),
+        ("Abessia", "ORG", 2),
+        ("Abessia", "PER", 1),
+        ("navy", "ORG", 3),
+        ("Navy", "ORG", 1),
+        ("Washington", "GPE", 1),
+        ("George Washington", "PERSON", 1),
+    ]
+    merged = normalise_entities(found, "en")
+    assert merged[0] == ("Tony Thompson", "PERSON", 7)  # the person's label, not the surname's ORG
+    assert ("Abessia", "PER", 3) in merged  # one name tagged both ways is one person
+    assert ("Navy", "ORG", 1) in merged and all(name != "navy" for name, _, _ in merged)
+    assert ("Washington", "GPE", 1) in merged  # a place never joins a person
+    assert normalise_entities([("北京", "GPE", 2)], "zh") == [("北京", "GPE", 2)]  # caseless scripts kept

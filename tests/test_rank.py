@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from essentiel.models import Article, Edition, Story, Summary, SummarySentence
-from essentiel.rank import RankWeights, independent_outlets, rank_stories
+from essentiel.rank import RankWeights, independent_outlets, key_entities, rank_stories
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 COMPONENTS = (
@@ -324,3 +324,24 @@ def test_every_component_has_a_readable_label_and_reason(lang: str) -> None:
     }[lang]
     for phrase in expected:
         assert phrase in why["reason"], why["reason"]
+
+
+def test_key_entities_first_those_most_articles_name_and_never_a_wire_agency() -> None:
+    """One article naming Marine Le Pen five times does not outrank a person named by all three; "(AFP)" and
+    "Reuters" credits are not subjects."""
+    articles = [
+        art("k1", "lemonde.fr", text="Emmanuel Macron a reçu Olaf Scholz à Paris, rapporte l'AFP. (AFP)"),
+        art("k2", "lefigaro.fr", text="Emmanuel Macron et Olaf Scholz ont parlé de défense, selon Reuters."),
+        art(
+            "k3",
+            "liberation.fr",
+            text="Marine Le Pen critique Emmanuel Macron. Marine Le Pen, Marine Le Pen et encore Marine Le Pen. "
+            "Pour Marine Le Pen, c'est une erreur.",
+        ),
+    ]
+    found = key_entities(articles, "fr")
+    names = [name for name, _, _ in found]
+    assert names[0] == "Emmanuel Macron"
+    assert names.index("Olaf Scholz") < names.index("Marine Le Pen")
+    assert dict((n, c) for n, _, c in found)["Marine Le Pen"] >= 4  # counts are still mentions
+    assert not {"AFP", "Reuters"} & set(names)

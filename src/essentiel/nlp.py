@@ -253,32 +253,60 @@ def canonical_entity(text: str, language: str | None = None) -> str:
     return name or text
 
 
+def _proper(name: str) -> bool:
+    """A proper name carries a capital, or is in a script without case ('navy' is not a name; '北京' is)."""
+    return any(c.isupper() for c in name) or not any(c.islower() for c in name)
+
+
+def entity_keys(
+    found: Sequence[tuple[str, str, int]], language: str | None = None
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """The entity each (text, label) found stands for, as (kind, canonical name): aliases, titles and articles
+    removed ('M. Blinken', "l'OTAN"); a surname alone ('Blinken') joins the most mentioned full name of a person
+    ending with it ('Antony Blinken'), even when the model labelled the surname an organisation ("Thompson"
+    ORG beside "Tony Thompson"), but never a place ('Washington' stays apart from 'George Washington').
+    Forms in lower case only ('navy') are not names and are left out."""
+    counts: Counter[tuple[str, str]] = Counter()
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    for text, label, n in found:
+        name = canonical_entity(text, language)
+        if not _proper(name):
+            continue
+        key = (_KIND.get(label.upper(), label.lower()), name)
+        counts[key] += n
+        first[(text, label)] = key
+    people: dict[str, tuple[str, str]] = {}  # surname, or a one-word person's name -> the person
+    for kind, name in sorted(counts, key=lambda k: (-counts[k], k)):
+        if kind == "person" and len(name.split()) > 1:
+            people.setdefault(name.split()[-1].lower(), (kind, name))
+    for kind, name in counts:
+        if kind == "person" and " " not in name:
+            people.setdefault(name.lower(), (kind, name))
+    return {
+        form: people.get(key[1].lower(), key) if key[0] in {"person", "org"} and " " not in key[1] else key
+        for form, key in first.items()
+    }
+
+
 def normalise_entities(
     found: Sequence[tuple[str, str, int]], language: str | None = None
 ) -> list[tuple[str, str, int]]:
-    """Merge the forms of one entity: aliases, titles and articles removed, and a surname alone ('Blinken')
-    merged into the full name of the same person ('Antony Blinken'). Counts are summed; most frequent first,
-    each under its most frequent full label."""
-    counts: Counter[tuple[str, str]] = Counter()
+    """Merge the forms of one entity (`entity_keys`). Counts are summed; most frequent first, each under its
+    most frequent label."""
+    keys = entity_keys(found, language)
+    merged: Counter[tuple[str, str]] = Counter()
     labels: dict[tuple[str, str], Counter[str]] = {}
     for text, label, n in found:
-        key = (_KIND.get(label.upper(), label.lower()), canonical_entity(text, language))
-        counts[key] += n
-        labels.setdefault(key, Counter())[label] += n
-    full_names: dict[str, tuple[str, str]] = {}
-    for kind, name in sorted(counts, key=lambda k: (-counts[k], k)):
-        if kind == "person" and len(name.split()) > 1:
-            full_names.setdefault(name.split()[-1].lower(), (kind, name))
-    merged: Counter[tuple[str, str]] = Counter()
-    for key, n in counts.items():
-        kind, name = key
-        target = full_names.get(name.lower(), key) if kind == "person" and " " not in name else key
-        merged[target] += n
-        if target != key:
-            labels.setdefault(target, Counter()).update(labels[key])
+        key = keys.get((text, label))
+        if key is not None:
+            merged[key] += n
+            labels.setdefault(key, Counter())[label] += n
     ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
-    return [
-        (name, min(labels[key], key=lambda lab: (-labels[key][lab], lab)), n)
-        for key, n in ranked
-        for name in [key[1]]
-    ]
+    return [(key[1], best_label(key, labels[key]), n) for key, n in ranked]
+
+
+def best_label(key: tuple[str, str], labels: Counter[str]) -> str:
+    """The most frequent label of an entity's forms that fits its kind ('Thompson' ORG merged into the person
+    'Tony Thompson' is labelled as a person); ties alphabetical."""
+    fitting = [lab for lab in labels if _KIND.get(lab.upper(), lab.lower()) == key[0]] or list(labels)
+    return min(fitting, key=lambda lab: (-labels[lab], lab))

@@ -24,14 +24,16 @@ from __future__ import annotations
 import logging
 import math
 import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from essentiel.extract.metadata import AGENCIES
 from essentiel.models import Article, Edition, RankedStory, Story, Summary
+from essentiel.nlp import best_label, entity_keys
 from essentiel.nlp import entities as find_entities
-from essentiel.nlp import normalise_entities
 from essentiel.sources.outlets import host_of, outlet_for_host
 from essentiel.stories.dedupe import duplicate_groups
 from essentiel.summarize.base import Summarizer
@@ -155,14 +157,33 @@ def _story_language(members: Sequence[Article], language: str | None) -> str | N
 
 
 def key_entities(members: Sequence[Article], language: str | None) -> list[tuple[str, str, int]]:
-    """Key people, places and organisations of a story, normalised ('M. Blinken' = 'Blinken'), most first."""
-    texts = [
-        f"{a.title}. {a.lead}\n{a.text[:ENTITY_TEXT_CHARS]}"
+    """Key people, places and organisations of a story, normalised ('M. Blinken' = 'Blinken'), as (name, label,
+    mentions): those named by the most of its articles first, then the most mentioned. Wire agencies are left
+    out (a credit, "(AFP)", not a subject)."""
+    per_article = [
+        [e for e in find_entities([text], language) if e[1] in KEY_LABELS and not AGENCIES.fullmatch(e[0])]
         for a in members
         if (a.language or "")[:2] == language
+        for text in [f"{a.title}. {a.lead}\n{a.text[:ENTITY_TEXT_CHARS]}"]
     ]
-    found = [e for e in find_entities(texts, language) if e[1] in KEY_LABELS]
-    return normalise_entities(found, language)
+    totals: Counter[tuple[str, str]] = Counter()
+    for found in per_article:
+        totals.update({(text, label): n for text, label, n in found})
+    keys = entity_keys([(text, label, n) for (text, label), n in totals.items()], language)
+    mentions: Counter[tuple[str, str]] = Counter()
+    articles: Counter[tuple[str, str]] = Counter()
+    labels: dict[tuple[str, str], Counter[str]] = {}
+    for found in per_article:
+        named = set()
+        for text, label, n in found:
+            key = keys.get((text, label))
+            if key is not None:
+                mentions[key] += n
+                labels.setdefault(key, Counter())[label] += n
+                named.add(key)
+        articles.update(named)
+    ranked = sorted(mentions, key=lambda k: (-articles[k], -mentions[k], k[1], k[0]))
+    return [(key[1], best_label(key, labels[key]), mentions[key]) for key in ranked]
 
 
 def _entity_salience(members: Sequence[Article], language: str | None) -> float:
