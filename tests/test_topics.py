@@ -57,3 +57,24 @@ def test_source_category_outweighs_a_stray_keyword() -> None:
     assert topic.category_label("fr") == "Culture" and topic.category_label("en") == "Culture"
     assert Topic("sciences-tech", None).category_label("en") == "Science & tech"
     assert Topic(None, None).category_label() == ""
+
+
+def test_a_story_told_abroad_is_world_news_when_nothing_else_decides() -> None:
+    climber = [
+        a("1", "British climber killed in fall", "He fell from Mount Sefton in New Zealand.", lang="en")
+    ]
+    belarus = [
+        a("2", "Des interpellations à Minsk", "La police du Bélarus, pardon de la Biélorussie, a chargé.")
+    ]
+    assert story_category(climber) == "monde" and story_category(belarus) == "monde"
+    # whole country names only, and nothing that is France or a common word to a French reader
+    for text in (
+        "Une réunion à la mairie de Pointe-à-Pitre, en Guadeloupe.",
+        "Maurice et Dominique, indemnisés.",
+    ):
+        assert story_category([a("3", "Un fait divers", text)]) is None
+    # a story another category decides keeps it: a boxing match in Switzerland is sport
+    fight = [
+        a("4", "Klitschko wins the title fight", "The champion won the match in Switzerland.", lang="en")
+    ]
+    assert story_category(fight) == "sport"

@@ -5,7 +5,8 @@ when the model has it, or the `source_categories` mapping of source name -> cate
 mapped category ("World", "International", "Monde" -> monde; "Business", "Économie" -> economie; ...). Each
 article's title, lead and opening give 1 vote per keyword hit (at most 3 per category per article), from
 small keyword lists per language (fr, en; stems, matched at word starts). The most voted category wins
-(ties in `CATEGORIES` order); under 2 votes the category is None. Keyword lists are transparent and
+(ties in `CATEGORIES` order); under 2 votes the category is "monde" when an article names a foreign country
+(CLDR names in French and English, whole words), else None. Keyword lists are transparent and
 need no download; a classifier would need labelled data we do not have.
 
 **Dossier**: the recurring subject a reader follows, from kickers ("Guerre en Ukraine : ..."): the article's
@@ -22,6 +23,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from babel import Locale
 
 from essentiel.models import Article
 
@@ -207,6 +210,52 @@ def _votes(lang: str, raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
+# Country names that are also common words or first names, or that name something else as often ("Chad",
+# "Jordan"; in French "Maurice", "Dominique", "Grenade"), and CLDR codes that are not foreign countries to a
+# French reader: France and its overseas parts ("Réunion" is also a meeting), the euro zone, "unknown region".
+_AMBIGUOUS_COUNTRIES = frozenset(
+    ["chad", "georgia", "jordan", "jersey", "man", "guernsey", "turkey", "niger"]
+)
+_NOT_FOREIGN = frozenset(
+    [
+        "FR",
+        "RE",
+        "GP",
+        "MQ",
+        "YT",
+        "GF",
+        "NC",
+        "PF",
+        "PM",
+        "WF",
+        "BL",
+        "MF",
+        "TF",
+        "MU",
+        "DM",
+        "GD",
+        "EZ",
+        "ZZ",
+        "QO",
+    ]
+)
+
+
+@cache
+def _foreign_countries() -> re.Pattern[str]:
+    """Any country other than France, by its French or English name (CLDR territory names via babel), as a
+    whole word ("Nouvelle-Zélande", "Belarus", "États-Unis")."""
+    names: set[str] = set()
+    for locale in ("fr", "en"):
+        for code, name in Locale(locale).territories.items():
+            folded = fold(name)
+            foreign = code not in _NOT_FOREIGN and folded not in _AMBIGUOUS_COUNTRIES
+            if len(code) == 2 and code.isalpha() and foreign:
+                names.add(folded)
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
 @cache
 def _folded_stems(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each category's keyword stems for `lang`, folded once (" stem": a stem starts a word)."""
@@ -228,7 +277,19 @@ def story_category(
         votes.update(_keyword_votes(article))
     order = list(CATEGORIES)
     ranked = sorted((k for k in votes if votes[k] >= MIN_VOTES), key=lambda k: (-votes[k], order.index(k)))
-    return ranked[0] if ranked else None
+    if ranked:
+        return ranked[0]
+    # Nothing else decides: a story told abroad is world news (a climber killed in New Zealand).
+    return "monde" if any(_names_foreign_country(a) for a in articles) else None
+
+
+def _names_foreign_country(article: Article) -> bool:
+    return _country_hit(f"{article.title} {article.lead} {article.text[:600]}")
+
+
+@lru_cache(maxsize=20_000)
+def _country_hit(raw: str) -> bool:
+    return _foreign_countries().search(" " + fold(raw)) is not None
 
 
 def story_topic(articles: Sequence[Article], *, source_categories: Mapping[str, str] | None = None) -> Topic:
