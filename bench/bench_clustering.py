@@ -5,7 +5,7 @@ random (seeded), a copy number appended to its id and title, and a publication t
 copies are near- not exact duplicates. Figures are printed as ratios against a baseline measured in the same run
 (per 1,000 articles), with and without embedding; peak resident memory of the process (getrusage).
 
-    .venv/bin/python bench/bench_clustering.py [--sizes 1000 10000] [--with-embedding]
+    .venv/bin/python bench/bench_clustering.py [--sizes 1000 10000] [--with-embedding] [--window 0]
     .venv/bin/python bench/bench_clustering.py --sizes --window 50000 [--with-embedding]
 
 The incremental figure loads a window of `--window` articles (default: the largest size) into a store in
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from essentiel.evaluation.clustering import ECB, load_ecb
-from essentiel.models import Article
+from essentiel.models import Article, Story
 from essentiel.store import open_store
 from essentiel.stories.cluster import cluster_articles
 from essentiel.stories.embed import default_embedder
@@ -72,7 +72,9 @@ def measure(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    parser.add_argument("--window", type=int, default=None, help="articles already stored (incremental)")
+    parser.add_argument(
+        "--window", type=int, default=None, help="articles already stored (incremental; 0: skip that figure)"
+    )
     parser.add_argument("--with-embedding", action="store_true", help="also time with the USE encoder")
     args = parser.parse_args()
     base = [a for a, _, _ in load_ecb(DATA / ECB)]
@@ -83,13 +85,19 @@ def main() -> int:
         per_k = None
         for n in args.sizes:
             items = generate(base, n, hours=72.0)
-            secs, peak = measure(lambda i=items, e=embedder: cluster_articles(i, embedder=e))
+            stories: list[Story] = []
+            secs, peak = measure(
+                lambda i=items, e=embedder, o=stories: o.extend(cluster_articles(i, embedder=e))
+            )
             rate = secs / n * 1000
             per_k = per_k or rate
             print(
                 f"from scratch, {label}: {n:>6} articles {secs:7.1f}s  peak {peak:7.1f} MB"
-                f"  per 1k {rate:.2f}s = {rate / per_k:.2f}x the smallest size"
+                f"  per 1k {rate:.2f}s = {rate / per_k:.2f}x the smallest size  ({len(stories)} stories)",
+                flush=True,
             )
+    if args.window == 0 or not (args.window or args.sizes):
+        return 0
     n = args.window or max(args.sizes)
     items = generate(base, n + 1000, hours=72.0, seed=1)
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.db") as store:

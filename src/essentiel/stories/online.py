@@ -24,6 +24,7 @@ import numpy as np
 
 from essentiel.models import stable_id
 from essentiel.stories.embed import EMBEDDING_DIM
+from essentiel.stories.index import ANN_FROM, StoryIndex
 from essentiel.stories.signals import Lexicon, Signals, SparseVector, add_into, dot, sum_sparse
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class Params:
     # mostly short (headlines carry too few names). ECB+ dev when added: F1 0.894 -> 0.913, precision 0.842 -> 0.876.
     distinct_share: float = 0.3
     distinct_min_size: int = 3
+    # Not tuned: the candidate stories are found by an exact search below this many live stories, by an
+    # approximate index (faiss) from it on (stories/index.py); lower it to exercise that index on small data.
+    ann_from: int = ANN_FROM
 
     def weights(self, short: bool) -> tuple[float, float, float, float]:
         """(use, word, name weights, threshold) for a long or a short article."""
@@ -131,11 +135,7 @@ class OnlineClusterer:
         self.by_url: dict[str, str] = {}
         self._weighted: dict[str, tuple[SparseVector, SparseVector]] = {}
         self._seq = 0
-        self._rows: dict[str, int] = {}
-        self._row_ids: list[str] = []
-        self._means = np.zeros((64, EMBEDDING_DIM), dtype=np.float32)
-        self._times = np.full((64, 2), np.nan)
-        self._alive = np.zeros(64, dtype=bool)
+        self.index = StoryIndex(EMBEDDING_DIM, self.params.ann_from, self.params.window_hours * 3600.0)
 
     # -- signals ------------------------------------------------------------------------------------------
     def _weights(self, s: Signals) -> tuple[SparseVector, SparseVector]:
@@ -194,46 +194,13 @@ class OnlineClusterer:
 
     # -- index of story means ------------------------------------------------------------------------------
     def _sync_row(self, story: StoryState) -> None:
-        row = self._rows.get(story.id)
-        if not self._row_ids and self._means.shape[1] != story.use_sum.shape[0]:
-            self._means = np.zeros((64, story.use_sum.shape[0]), dtype=np.float32)  # a custom embedder's size
-        if row is None:
-            row = len(self._row_ids)
-            if row >= self._means.shape[0]:
-                grow = self._means.shape[0]
-                self._means = np.vstack([self._means, np.zeros((grow, EMBEDDING_DIM), dtype=np.float32)])
-                self._times = np.vstack([self._times, np.full((grow, 2), np.nan)])
-                self._alive = np.concatenate([self._alive, np.zeros(grow, dtype=bool)])
-            self._rows[story.id] = row
-            self._row_ids.append(story.id)
-        alive = story.size > 0
-        self._alive[row] = alive
-        if alive:
-            self._means[row] = story.use_sum / story.size
-            self._times[row] = (
-                np.nan if story.first is None else story.first,
-                np.nan if story.last is None else story.last,
-            )
+        mean = story.use_sum / story.size if story.size > 0 else None
+        self.index.update(story.id, mean, story.first, story.last)
 
     def candidates(self, s: Signals, exclude: str | None = None) -> list[StoryState]:
-        n = len(self._row_ids)
-        if n == 0:
-            return []
-        ok = self._alive[:n].copy()
-        if s.timestamp is not None:
-            first, last = self._times[:n, 0], self._times[:n, 1]
-            with np.errstate(invalid="ignore"):
-                gap = np.maximum(np.maximum(first - s.timestamp, s.timestamp - last), 0.0)
-            ok &= np.nan_to_num(gap, nan=0.0) <= self.params.window_hours * 3600.0
-        if exclude is not None and exclude in self._rows:
-            ok[self._rows[exclude]] = False
-        rows = np.flatnonzero(ok)
-        if rows.size == 0:
-            return []
-        scores = (self._means[:n] @ s.vector)[rows]  # a contiguous product: no copy of the story means
-        k = min(self.params.candidates, rows.size)
-        top = rows[np.argpartition(-scores, k - 1)[:k]] if rows.size > k else rows
-        return [self.stories[self._row_ids[r]] for r in sorted(top.tolist())]
+        """The `params.candidates` live stories nearest to `s` by mean embedding, within its time window."""
+        found = self.index.search(s.vector, s.timestamp, self.params.candidates, exclude)
+        return [self.stories[key] for key in found]
 
     # -- membership -------------------------------------------------------------------------------------------
     def _put(self, story: StoryState, s: Signals, sign: int) -> None:
