@@ -98,8 +98,9 @@ def strip_embeds(tree: HtmlElement, classes: str | None = None, html: str | None
     """Remove social embeds, iframes and share bars from `tree` in place (the elements of `EMBED_XPATH`); return
     how many were removed.
 
-    `classes` (`page_classes(tree)`) and `html` (the page source) are optional shortcuts: only the class tests
-    whose name occurs in the page run, and the data-attribute test only when the source mentions one.
+    `classes` (a text holding every class name of the page: `page_classes(tree)` or the page source) and `html`
+    (the page source) are optional shortcuts: only the class tests whose name occurs in `classes` run, and the
+    data-attribute test only when the source mentions one.
     """
     classes = page_classes(tree) if classes is None else classes
     present = tuple(name for name in EMBED_CLASSES if name in classes)

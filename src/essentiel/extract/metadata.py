@@ -503,8 +503,8 @@ def tags(page: HtmlElement | PageIndex, ld: dict[str, Any]) -> tuple[str, ...]:
 def paywalled(page: HtmlElement | PageIndex, ld: dict[str, Any], classes: str | None = None) -> bool:
     """JSON-LD isAccessibleForFree false (on the article or a hasPart), a locked content tier, a paywall box.
 
-    `classes` is `cleanup.page_classes(tree)` when the caller has it (the class test is skipped when no class
-    attribute of the page mentions "paywall")."""
+    `classes`, when the caller has it, is a text holding every class name of the page (`cleanup.page_classes(tree)`
+    or the page source): the class test is skipped when "paywall" is not in it."""
     parts = ld.get("hasPart")
     parts = parts if isinstance(parts, list) else [parts]
     for item in (ld, *(p for p in parts if isinstance(p, dict))):
