@@ -197,11 +197,13 @@ class StoryIndex:
             want *= 2  # many stale windows (stories that start after this article): look further
         if ok.sum() < k and cold.size < self._cold_count:
             return self._search_exact(vector, timestamp, k, exclude)  # the probed lists ran short
-        hot = self._hot_rows[: len(self._hot)]
-        rows = np.concatenate([cold, hot])
-        ok = np.concatenate([ok, self._window_mask(hot, timestamp) & (hot != skip)])
-        rows = rows[ok]
-        return self._top(rows, self.means[rows] @ vector, k)
+        cold = cold[ok]
+        count = len(self._hot)
+        hot = self._hot_rows[:count]
+        hot_ok = self._window_mask(hot, timestamp) & (hot != skip)
+        hot_scores = (self._hot_vectors[:count] @ vector)[hot_ok]  # contiguous: no gather of the hot means
+        rows = np.concatenate([cold, hot[hot_ok]])
+        return self._top(rows, np.concatenate([self.means[cold] @ vector, hot_scores]), k)
 
     # -- the approximate index ------------------------------------------------------------------------------
     def _expired(self, row: int) -> bool:
