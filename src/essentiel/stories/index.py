@@ -88,7 +88,7 @@ class StoryIndex:
 
     @property
     def approximate(self) -> bool:
-        """Whether the approximate index exists (the alive stories once reached `ann_from`)."""
+        """Whether the approximate index exists (a search once found `ann_from` alive stories)."""
         return self._ann is not None
 
     @property
@@ -130,14 +130,14 @@ class StoryIndex:
             self.times[row] = (np.nan if first is None else first, np.nan if last is None else last)
         if self._ann is not None:
             self._refresh(row)
-        elif self.alive_count >= self.ann_from:
-            self._build()
 
     # -- search ---------------------------------------------------------------------------------------------
     def search(
         self, vector: np.ndarray, timestamp: float | None, k: int, exclude: str | None = None
     ) -> list[str]:
         """The keys of the `k` alive rows nearest to `vector` within the time window of `timestamp`, by row."""
+        if self._ann is None and self.alive_count >= self.ann_from:
+            self._build()  # at the first search, not while stored stories are restored one by one
         if self._approximate(timestamp):
             assert timestamp is not None
             return self._search_ann(vector, timestamp, k, exclude)
