@@ -8,6 +8,13 @@ copies are near- not exact duplicates. Figures are printed as ratios against a b
     .venv/bin/python bench/bench_clustering.py [--sizes 1000 10000] [--with-embedding] [--window 0]
     .venv/bin/python bench/bench_clustering.py --sizes --window 50000 [--with-embedding]
 
+    .venv/bin/python bench/bench_clustering.py --sizes --window 0 --recall
+
+`--recall`: how well the approximate candidate index (stories/index.py) finds the exact search's stories on real
+USE vectors: 3,592 texts (ECB+ and OrangeSum) encoded, 3,000 of them put in the index as story means (the
+approximate part from 1,000), the other 592 searched; recall of the exact top 20, and of those of them with a
+cosine of at least 0.5 and 0.6 (the ones that can join: a same-story cosine is rarely lower).
+
 The incremental figure loads a window of `--window` articles (default: the largest size) into a store in
 batches of 2,000, as the service would, then times adding 1,000 more (embedding excluded, and with
 `--with-embedding` also included: the 1,000 new articles encoded by USE in the timed step).
@@ -16,11 +23,14 @@ batches of 2,000, as the service would, then times adding 1,000 more (embedding 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +43,8 @@ from essentiel.store import open_store
 from essentiel.stories.cluster import cluster_articles
 from essentiel.stories.embed import default_embedder
 from essentiel.stories.incremental import update_stories
+from essentiel.stories.index import NPROBE, StoryIndex
+from essentiel.stories.text import embedding_text
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data"
 T0 = datetime(2024, 11, 1, tzinfo=UTC)
@@ -69,6 +81,37 @@ def measure(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def recall(stories: int = 3000, k: int = 20) -> None:
+    texts = [embedding_text(a) for a, _, _ in load_ecb(DATA / ECB)]
+    with gzip.open(DATA / "summaries/orangesum-valid.jsonl.gz", "rt") as f:
+        for line in f:
+            row = json.loads(line)
+            texts.append(embedding_text(Article(id="", url="", title=row["title"], text=row["article"])))
+    vectors = np.asarray(default_embedder().encode(texts), dtype=np.float32)
+    order = np.random.default_rng(0).permutation(len(vectors))
+    means, queries = vectors[order[:stories]], vectors[order[stories:]]
+    index = StoryIndex(means.shape[1], ann_from=1000)
+    for i, v in enumerate(means):
+        index.update(str(i), v, 0.0, 0.0)
+        if i == 1000:
+            index.search(v, 0.0, k)  # the approximate part is built, then kept up to date
+    found, wanted = Counter[float](), Counter[float]()
+    for q in queries:
+        got = {int(key) for key in index.search(q, 0.0, k)}
+        scores = means @ q
+        for floor in (-1.0, 0.5, 0.6):
+            exact = {int(i) for i in np.argsort(-scores)[:k] if scores[i] >= floor}
+            found[floor] += len(exact & got)
+            wanted[floor] += len(exact)
+    print(
+        f"recall of the approximate index ({index.lists} lists, {NPROBE} probed, {index.held} stories, real USE):"
+        f" top {k} {found[-1.0] / wanted[-1.0]:.3f};"
+        f" of those with cosine >= 0.5 {found[0.5] / wanted[0.5]:.3f} ({wanted[0.5]:.0f}),"
+        f" >= 0.6 {found[0.6] / wanted[0.6]:.3f} ({wanted[0.6]:.0f})",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
@@ -76,7 +119,10 @@ def main() -> int:
         "--window", type=int, default=None, help="articles already stored (incremental; 0: skip that figure)"
     )
     parser.add_argument("--with-embedding", action="store_true", help="also time with the USE encoder")
+    parser.add_argument("--recall", action="store_true", help="recall of the approximate index, real vectors")
     args = parser.parse_args()
+    if args.recall:
+        recall()
     base = [a for a, _, _ in load_ecb(DATA / ECB)]
     embedders = {"embedding excluded": RandomEmbedder()}
     if args.with_embedding:
