@@ -91,10 +91,10 @@ def extract_article(
     tree = _parse(source_html, raw)
     if tree is None:
         raise ParseError(where, "no article text found")
-    # the class rules below (embeds, standfirst, paywall box) only run their XPath when one of their class names
-    # occurs in this text: the page source holds every class name of the page (and more, which only costs an
-    # XPath pass; collecting the page's class attributes instead cost more than those passes on the dev pages)
-    classes = source_html
+    # the class rules below (embeds, standfirst, paywall box) run their XPath only when one of their class names
+    # is in the page's class attributes (looking for the names in the page source instead was slower: they are
+    # often in scripts and styles too, and each class XPath costs more than collecting the class attributes)
+    classes = cleanup.page_classes(tree)
     rule = rule_for(outlet_of(url or _canonical(tree)))
     _preclean(tree, rule, classes, source_html)
 
@@ -277,9 +277,7 @@ def _standfirst(tree: HtmlElement, classes: str) -> str:
     present = [name for name in STANDFIRST_CLASSES if name in classes]
     if not present:
         return ""
-    for element in tree.xpath(
-        f"//*[self::p or self::div or self::h2 or self::span][{cleanup.class_xpath(present)}]"
-    )[:1]:
+    for element in [e for e in cleanup.with_class(tree, present) if e.tag in ("p", "div", "h2", "span")][:1]:
         text = " ".join(element.text_content().split())
         if cleanup.LEAD_MIN_CHARS <= len(text) <= STANDFIRST_MAX_CHARS:
             return text

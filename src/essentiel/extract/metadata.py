@@ -76,15 +76,27 @@ class PageIndex:
 
     def __init__(self, tree: HtmlElement) -> None:
         self.tree = tree
-        self.metas: list[tuple[str, dict[str, str]]] = []  # (tag, attributes) of <meta> and <time>, in order
+        # content of the <meta> elements by (attribute, value) of their `_META_KEYS`, and datetime of the <time>
+        # elements by itemprop, each with its position in the page (`meta` merges them in document order)
+        self.metas: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self.times: dict[str, list[tuple[int, str]]] = {}
         self.links: list[dict[str, str]] = []
         self.h1s: list[HtmlElement] = []
         self.title = ""
         self.scripts: list[str] = []  # JSON-LD
-        for element in tree.iter("meta", "time", "link", "title", "h1", "script"):
+        for position, element in enumerate(tree.iter("meta", "time", "link", "title", "h1", "script")):
             tag = element.tag
-            if tag in ("meta", "time"):
-                self.metas.append((tag, dict(element.attrib)))
+            if tag == "meta":
+                attributes = dict(element.attrib)
+                content = attributes.get("content")
+                if content is not None:
+                    for key in _META_KEYS:
+                        if key in attributes:
+                            self.metas.setdefault((key, attributes[key]), []).append((position, content))
+            elif tag == "time":
+                prop, value = element.get("itemprop"), element.get("datetime")
+                if prop is not None and value is not None:
+                    self.times.setdefault(prop, []).append((position, value))
             elif tag == "link":
                 self.links.append(dict(element.attrib))
             elif tag == "h1":
@@ -101,15 +113,10 @@ class PageIndex:
     def meta(self, keys: Iterable[tuple[str, str]], time_prop: str = "") -> list[str]:
         """content of the <meta> elements with one of the (attribute, value) `keys`, and datetime of the
         <time itemprop=`time_prop`> elements, in document order."""
-        wanted = frozenset(keys)
-        out = []
-        for tag, attributes in self.metas:
-            if tag == "meta":
-                if "content" in attributes and any((k, attributes.get(k)) in wanted for k in _META_KEYS):
-                    out.append(attributes["content"])
-            elif time_prop and attributes.get("itemprop") == time_prop and "datetime" in attributes:
-                out.append(attributes["datetime"])
-        return out
+        found = {position: value for key in set(keys) for position, value in self.metas.get(key, ())}
+        if time_prop:
+            found.update(self.times.get(time_prop, ()))
+        return [found[position] for position in sorted(found)]
 
     def link(self, rel: str) -> list[str]:
         return [a["href"] for a in self.links if a.get("rel") == rel and "href" in a]
@@ -463,9 +470,6 @@ class ArticleDetails:
         }
 
 
-PAYWALL_CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' paywall ')]"
-
-
 def canonical(page: HtmlElement | PageIndex) -> str | None:
     """<link rel=canonical>, else og:url."""
     index = PageIndex.of(page)
@@ -514,7 +518,7 @@ def paywalled(page: HtmlElement | PageIndex, ld: dict[str, Any], classes: str | 
     if {"locked", "metered"} & set(index.meta([("property", "article:content_tier")])):
         return True
     classes = cleanup.page_classes(index.tree) if classes is None else classes
-    return "paywall" in classes and bool(index.tree.xpath(PAYWALL_CLASS_XPATH))
+    return "paywall" in classes and bool(cleanup.with_class(index.tree, ("paywall",)))
 
 
 @cache
