@@ -88,6 +88,8 @@ def test_token_and_set_f1() -> None:
     assert ev.token_f1("a b c", "a b c") == 1.0
     assert ev.token_f1("a b", "a b c d") == pytest.approx(2 / 3)
     assert ev.token_f1("", "a") == 0.0
+    # precision: the share of our tokens in the gold; recall: the share of the gold we gave
+    assert ev.token_prf("a b x y", "a b c") == pytest.approx((0.5, 2 / 3, 4 / 7))
     assert ev.set_f1(["Jane Doe"], ["jane doe", "John Roe"]) == pytest.approx(2 / 3)
     assert ev.set_f1([], []) == 1.0
 
@@ -112,6 +114,7 @@ def test_run_on_a_miniature_set(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert fundus["title"] == 1.0  # kicker and title joined back give the full headline
     assert fundus["date_minute"] == 1.0 and fundus["authors_f1"] == 1.0
     assert 0.0 < fundus["body_f1"] < 1.0  # the whole body against two gold paragraphs
+    assert fundus["body_r"] == 1.0 and 0.0 < fundus["body_p"] < 1.0  # both gold paragraphs, and more
     assert figures["speed"]["pages"] == 2 and figures["speed"]["time_ratio"] > 0
 
 
@@ -126,7 +129,14 @@ def test_split_selects_pages(tmp_path: Path) -> None:
 def test_cli_prints_the_tables(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "extraction", "--data", str(build_data(tmp_path))])
     assert result.exit_code == 0, result.output
-    for heading in ("trafilatura-eval", "fundus-publisher-tests", "speed", "essentiel", "trafilatura"):
+    for heading in (
+        "trafilatura-eval",
+        "fundus-publisher-tests",
+        "speed",
+        "essentiel",
+        "trafilatura",
+        "body_p",
+    ):
         assert heading in result.output
 
 
@@ -134,3 +144,11 @@ def test_cli_names_a_missing_data_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "extraction", "--data", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+def test_invisible_characters_do_not_count_in_a_title() -> None:
+    """A gold title ending with a zero-width space (taz) matches the same words without it."""
+    gold = ev._ws("Entwurf des Selbstbestimmungsgesetzes: Ein bisschen Fortschritt\u200b")
+    assert ev.title_matches(gold, "Ein bisschen Fortschritt", "Entwurf des Selbstbestimmungsgesetzes")
+    assert ev.title_matches(ev._ws("Helikopter\xadlandeplatz geplant"), "Helikopterlandeplatz geplant")
+    assert not ev.title_matches(gold, "Ein bisschen Fortschritt")

@@ -170,3 +170,26 @@ def test_a_body_that_is_only_its_description_stays_the_body() -> None:
     article = extract_article(fixture("fr_description_only.html"), "https://www.lequotidien.example/terres")
     assert article.lead == ""
     assert article.text.startswith("24 milliards de tonnes de terres fertiles")
+
+
+# --- Rules of the third follow-up: "Auteur" before a name, invisible characters in headlines ----------------
+
+
+def test_the_word_author_before_a_name_is_no_part_of_it() -> None:
+    """A meta author "Auteur Anna Kubišta" (radio.cz writes it so; trafilatura keeps it) names Anna Kubišta."""
+    article = extract_article(fixture("fr_auteur_meta.html"), "https://francais.radio.example/a")
+    assert article.authors == ("Anna Kubišta",)
+    assert cleanup.clean_authors(["Autor: Hans Meier", "Autorin Eva Roth", "Author Jane Doe"]) == (
+        "Hans Meier",
+        "Eva Roth",
+        "Jane Doe",
+    )
+    assert cleanup.clean_authors(["David Autor"]) == ("David Autor",)  # a surname, not a prefix
+
+
+def test_invisible_characters_leave_the_headline() -> None:
+    """A soft hyphen inside a word and a trailing zero-width space (JSON-LD, og:title, <h1> all carry them) would
+    split the word for search and make the title differ from the same title typed without them."""
+    article = extract_article(fixture("de_invisible_title.html"), "https://tagesblatt.example/a")
+    assert article.title == "Trump plant Helikopterlandeplatz beim Weissen Haus"
+    assert "Trump plant Helikopter" not in article.text  # the repeated <h1> still leaves the body

@@ -361,7 +361,10 @@ def clean_body(text: str, *, titles: Sequence[str] = (), description: str = "", 
 
 # --- Authors -------------------------------------------------------------------------------------
 
-BYLINE_PREFIX = re.compile(r"^(par|by|von|por|written by|text:|texte\s*:)\s+", re.I)
+# "Par", "By"..., and the word "author" itself: "Auteur Anna Kubišta" (a radio.cz meta author), "Autor: Hans Meier"
+BYLINE_PREFIX = re.compile(
+    r"^(par|by|von|por|written by|text:|texte\s*:|(?:auteure?|author|autor(?:in|a)?)\s*:?)\s+", re.I
+)
 # "and" in French, English, German, Danish/Norwegian, Swedish, Dutch; one-letter ones ("y", "e") only in lower
 # case, as an upper-case letter is an initial ("Robert E Lee", trafilatura drops the dot)
 AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|\||&|,|/|\b(?i:et|and|und|og|och)\b|\b(?:y|e)\b)\s*")

@@ -60,9 +60,15 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# invisible formatting characters: zero-width space, word joiner, byte-order mark, soft hyphen. In a headline they
+# only split a word for search and comparison ("Helikopter\xadlandeplatz", a trailing "\u200b" in a taz og:title)
+INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u2060\ufeff\xad"))
+
+
 def _text(value: Any) -> str:
-    """Whitespace-normalised text with HTML entities resolved (JSON-LD often holds '&#8217;')."""
-    return " ".join(html_lib.unescape(str(value)).split()) if value else ""
+    """Whitespace-normalised text with HTML entities resolved (JSON-LD often holds '&#8217;') and invisible
+    formatting characters (`INVISIBLE`) removed."""
+    return " ".join(html_lib.unescape(str(value)).translate(INVISIBLE).split()) if value else ""
 
 
 # --- One pass over the page's <meta>, <link>, <time>, <title>, <h1> and JSON-LD elements -----------------
