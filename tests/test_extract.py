@@ -492,6 +492,11 @@ BOILERPLATE = [
     "Suscríbete a nuestro boletín",
     "© AFP",
     "Facebook",
+    "Les også: Tone Damli ofret musikkarrieren for barna",
+    "Leggi anche: la manovra in Parlamento",
+    "Stand: 22.04.2024, 06:00 Uhr",
+    "Publié le 30 août 2023 à 14h52, modifié le 30 août 2023 à 15h54",
+    "Updated: 3 May 2024",
 ]
 
 
@@ -507,13 +512,24 @@ ARTICLE_LINES = [
     "Abonnez-vous, disait la publicité, mais les lecteurs ont préféré la gratuité : " + "x " * 80,
     "The photo shows the minister leaving Downing Street.",
     "AFP a confirmé l’information dans la soirée.",
+    "Published in 2019, the report found that forty percent of respondents had never voted at all.",
+    "Stand der Dinge ist, dass niemand zahlen will.",
 ]
 
 
 @pytest.mark.parametrize(
     "line",
     ARTICLE_LINES,
-    ids=["quote", "related-sentence", "partager-verb", "long-paragraph", "photo-word", "afp-source"],
+    ids=[
+        "quote",
+        "related-sentence",
+        "partager-verb",
+        "long-paragraph",
+        "photo-word",
+        "afp-source",
+        "published-sentence",
+        "stand-word",
+    ],
 )
 def test_article_lines_are_not_boilerplate(line: str) -> None:
     assert not cleanup.is_boilerplate(line)

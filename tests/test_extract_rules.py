@@ -193,3 +193,14 @@ def test_invisible_characters_leave_the_headline() -> None:
     article = extract_article(fixture("de_invisible_title.html"), "https://tagesblatt.example/a")
     assert article.title == "Trump plant Helikopterlandeplatz beim Weissen Haus"
     assert "Trump plant Helikopter" not in article.text  # the repeated <h1> still leaves the body
+
+
+def test_time_stamp_and_read_also_lines_leave_the_body() -> None:
+    """A time stamp alone on its line ("Stand: …") and a Norwegian "Les også:" link are no article text."""
+    article = extract_article(fixture("no_timestamp_read_also.html"), "https://dagsavisa.example/a")
+    assert article.text.splitlines() == [
+        "Om lag én av ti kvinner i Norge opplever depressive symptomer i forbindelse med graviditet og fødsel, "
+        "viser nye tall fra helsemyndighetene.",
+        "Det kan være vanskelig å tyde hvor grensen går mellom en normal tilstand og en depresjon, sier psykologen "
+        "som har fulgt mødrene i flere år.",
+    ]

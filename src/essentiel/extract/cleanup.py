@@ -195,6 +195,18 @@ BOILERPLATE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(Compartir|Compartir en \w+)\s*:?$",
         r"(Foto|Fotografía)\s*:" + _SHORT,
     ),
+    # "read also" links in other languages (Norwegian, Danish, Swedish, Dutch, Italian, Portuguese, Polish),
+    # with their colon: "Les også: Tone Damli ofret musikkarrieren..." (Nettavisen)
+    "other": (
+        r"(Les også|Læs også|Läs också|Läs även|Lees ook|Leggi anche|Leia também|Czytaj (też|także))\s*:"
+        + _SHORT,
+    ),
+    # a publication or update time stamp alone on its line: "Stand: 22.04.2024, 06:00 Uhr", "Publié le 30 août
+    # 2023 à 14h52", "Updated: 3 May 2024" (short, with a digit: "Published in 2019, the report found..." is longer)
+    "dateline": (
+        r"(Publié|Mis à jour|Modifié|Actualisé|Updated|Published|Last updated|Veröffentlicht|Aktualisiert|Stand|"
+        r"Publicado|Actualizado)\b(?=[^\n]*\d)(?:.{0,60})$",
+    ),
     "any": (
         r"©\s?" + r".{0,80}$",  # "© AFP", "© Reuters / John Smith"
         r"(AFP|Reuters|AP|EPA|Getty Images|DPA)( ?/ ?.{1,60})?$",  # a bare photo-agency credit
