@@ -40,10 +40,8 @@ MAX_LISTS = 512  # inverted lists of the approximate index: ~4 sqrt(n) at its (r
 NPROBE = 48  # lists probed per search (of up to 512; recall on real USE vectors in docs/stories.md)
 TRAIN_PER_LIST = 40  # k-means training points per list (a sample of the story means, evenly spaced)
 MARGIN = 16  # entries asked beyond k (stale time windows and the excluded story are filtered out afterwards)
-HOT_MIN, HOT_MAX = (
-    256,
-    4096,
-)  # the recently changed stories searched exactly: 1/8 of the built size, within these
+# The recently changed stories, searched exactly: an eighth of the built size, within these bounds.
+HOT_MIN, HOT_MAX = 256, 1024
 
 
 @contextmanager
