@@ -10,6 +10,7 @@ copies are near- not exact duplicates. Figures are printed as ratios against a b
 
     .venv/bin/python bench/bench_clustering.py --sizes --window 0 --recall
 
+`--profile`: a cProfile of each from-scratch size, the 40 costliest calls (cumulative) on stderr.
 `--recall`: how well the approximate candidate index (stories/index.py) finds the exact search's stories on real
 USE vectors: 3,592 texts (ECB+ and OrangeSum) encoded, 3,000 of them put in the index as story means (the
 approximate part from 1,000), the other 592 searched; recall of the exact top 20, and of those of them with a
@@ -23,8 +24,10 @@ batches of 2,000, as the service would, then times adding 1,000 more (embedding 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gzip
 import json
+import pstats
 import random
 import resource
 import sys
@@ -120,6 +123,7 @@ def main() -> int:
     )
     parser.add_argument("--with-embedding", action="store_true", help="also time with the USE encoder")
     parser.add_argument("--recall", action="store_true", help="recall of the approximate index, real vectors")
+    parser.add_argument("--profile", action="store_true", help="cProfile each from-scratch size (to stderr)")
     args = parser.parse_args()
     if args.recall:
         recall()
@@ -132,9 +136,15 @@ def main() -> int:
         for n in args.sizes:
             items = generate(base, n, hours=72.0)
             stories: list[Story] = []
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()
             secs, peak = measure(
                 lambda i=items, e=embedder, o=stories: o.extend(cluster_articles(i, embedder=e))
             )
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
             rate = secs / n * 1000
             per_k = per_k or rate
             print(
