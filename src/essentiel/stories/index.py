@@ -7,20 +7,23 @@ by inner product with the story mean, among those within the time window of the 
 - **Exact** while the alive stories are fewer than `ann_from` (`Params.ann_from`, 20,000 by default): one
   matrix-vector product over every row and a time mask. Below that size the results are those of the exact
   search, bit for bit, whatever happened before.
-- **Approximate** above it: a faiss inverted-file index (`IndexIVFFlat`, inner product; the vectors themselves
-  are stored, so its scores are exact and only the choice of lists probed is approximate). It is trained on the
-  story means (k-means, one thread, fixed seed) when the alive stories first reach `ann_from`, and rebuilt when
-  what it holds doubled or after many updates. A story mean changes on every join: its entry is removed and
-  added again under the same id (the row number; a hash table maps ids to their place, so a removal is
-  O(1)). The search asks for more than `k` entries, then applies the alive, time-window and exclusion tests
-  and keeps the `k` best by the exact inner product, in row order as the exact search returns them.
+- **Approximate** from there on (built at the first search that finds `ann_from` alive stories): a faiss
+  inverted-file index (`IndexIVFFlat`, inner product; the vectors themselves are stored, so its scores are exact
+  and only the choice of lists probed is approximate), trained on the story means (k-means, one thread, fixed
+  seed). A story mean changes on every join, so a changed story becomes *hot*: it leaves the faiss lists (a
+  hash table maps ids to their place, so a removal is O(1)) and is scored exactly from a small matrix of hot
+  stories. When that holds an eighth of the index (`HOT_MIN` to `HOT_MAX`), its older half (by last article)
+  goes back into the lists; once as many stories went back as the index held when built, it is trained and
+  built again (new events fall where the old centroids were not). The search asks faiss for `k + MARGIN`
+  entries, adds the hot stories, applies the alive, time-window and exclusion tests and keeps the `k` best by
+  the exact inner product, in row order as the exact search returns them.
 - **Out of the window for good**: articles come in time order, so once an article at time `t` has been
   searched, a story whose last article is older than `t - window` can never be a candidate of a later article;
   it leaves the approximate index (and comes back if an article is placed in it anyway, as a copy of one of its
   members is). An article older than one already searched, or undated, is searched exactly.
 
-So the cost per article is that of the exact search up to `ann_from` stories, then grows with the logarithm-
-like cost of the probe (`NLIST` lists, `NPROBE` probed) instead of with the number of stories.
+So the cost per article is that of the exact search up to `ann_from` stories; above it, the `NPROBE` lists
+probed out of at most `MAX_LISTS` (about 4 sqrt(n)), plus at most `HOT_MAX` hot stories, instead of every story.
 The same calls in the same order give the same results: faiss runs on one thread and trains with a fixed seed.
 """
 
