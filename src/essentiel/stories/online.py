@@ -61,13 +61,13 @@ class Params:
     # Two headlines of look-alike events (two earthquakes, two fires) read alike to the encoder (cosine ~0.7);
     # what tells them apart is their names and figures ("Chile", "6.1" vs "Haiti", "7.2"). So when a short
     # article and a story in its language both carry names they must share one, and so must two mostly-short
-    # stories to merge (a names cosine above rounding). This was a cosine of at least 0.05: a Title Case headline
-    # makes "Checks" and "Into" names, which lowers every names cosine, and on the ECB+ dev headlines the 0.05
-    # floor cost 0.03 of F1 where sharing one name costs 0.01. Dropping the rule for a headline with a
-    # description (25+ words) would give 0.761 instead of 0.755, but joins two fires in two towns
-    # (tests/test_stories_short.py). All short settings together: ECB+ dev headlines F1 0.725 -> 0.755 (after
-    # the datelines, 0.712 before), full texts 0.911 -> 0.912; neighbouring settings give 0.73-0.75 (on 413
-    # one-sentence documents a single merge moves F1 by 0.01).
+    # stories to merge (a names cosine above rounding). This was a cosine of at least 0.05, but a Title Case
+    # headline makes "Checks" and "Into" names, which lowers every names cosine. ECB+ dev headlines with the
+    # settings here: no rule 0.770 (and the look-alike headlines of tests/test_stories_short.py join), one shared
+    # name 0.755, the 0.05 floor 0.740; keeping the rule for bare headlines only (not a headline and a
+    # description) gave 0.761-0.770 but joins two fires in two towns. All short settings together: dev headlines
+    # F1 0.712 -> 0.755 (datelines included), full texts 0.911 -> 0.912; neighbouring settings give 0.73-0.75
+    # (on 413 one-sentence documents a single merge moves F1 by 0.01).
     short_min_names: float = 1e-6
     # Two stories that each have a name of their own are two events of one kind (Klitschko beats Rahman,
     # Klitschko beats Thompson; two navy rescues of different ships): a story's "own" names are those carried by
