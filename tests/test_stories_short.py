@@ -83,12 +83,13 @@ def _signals(aid: str, n_words: int, names: dict[int, int], t: float) -> Signals
     return Signals(aid, vector, {k: 1 for k in range(n_words)}, names, language="en", timestamp=t)
 
 
-def test_few_names_make_an_article_short_whatever_its_length() -> None:
+def test_few_names_make_a_headline_with_a_description_short() -> None:
     params = Params()
     assert is_short(_signals("a", 10, {100: 1}, 0.0), params)  # a bare headline
     assert is_short(_signals("b", 30, {100: 2, 101: 2, 102: 1}, 0.0), params)  # headline and description
     assert not is_short(_signals("c", 30, {100 + k: 1 for k in range(8)}, 0.0), params)
     assert not is_short(_signals("d", 30, {100: 1}, 0.0), Params(short_names=0))  # words alone decide
+    assert not is_short(_signals("e", 50, {100: 1}, 0.0), params)  # longer than a headline and description
 
 
 def _clusterer(members: list[Signals]) -> OnlineClusterer:
