@@ -289,14 +289,15 @@ def test_two_stories_with_names_of_their_own_do_not_merge() -> None:
     from essentiel.stories.signals import Lexicon
 
     klitschko, rahman, thompson, mannheim = 1, 2, 3, 4
-    words = {k: 1 for k in range(60)}  # long articles (60 distinct words): headlines are not judged this way
-    rahman_fight = [_signals(f"r{i}", [1, 0.1 * i, 0], words, {klitschko: 2, rahman: 1}, i) for i in range(3)]
+    # long articles (60 distinct words, 8 names and more): headlines are not judged this way
+    words = {k: 1 for k in range(60)}
+    rahman_fight = [_signals(f"r{i}", [1, 0.1 * i, 0], words, {klitschko: 6, rahman: 2}, i) for i in range(3)]
     thompson_fight = [
-        _signals(f"t{i}", [1, 0.1 * i, 0], words, {klitschko: 2, thompson: 1}, 10.0 + i) for i in range(3)
+        _signals(f"t{i}", [1, 0.1 * i, 0], words, {klitschko: 6, thompson: 2}, 10.0 + i) for i in range(3)
     ]
     # Same fight, one story reports the venue too: only one side has a name of its own, so they merge.
     venue = [
-        _signals(f"v{i}", [1, 0.1 * i, 0], words, {klitschko: 2, rahman: 1, mannheim: 1}, 20.0 + i)
+        _signals(f"v{i}", [1, 0.1 * i, 0], words, {klitschko: 6, rahman: 2, mannheim: 1}, 20.0 + i)
         for i in range(3)
     ]
     lexicon = Lexicon()

@@ -15,6 +15,7 @@ from essentiel.stories.text import (
     FEATURES,
     embedding_text,
     hashed_counts,
+    is_dateline,
     lexical_text,
     name_text,
     names,
@@ -57,13 +58,13 @@ def compute_signals(articles: Sequence[Article], embedder: Embedder) -> list[Sig
     out = []
     for article, vector in zip(articles, vectors, strict=True):
         text = lexical_text(article)
-        empty = not text.strip()
+        blank = not text.strip() or is_dateline(text)  # nothing to compare: a story of its own
         out.append(
             Signals(
                 article_id=article.id,
-                vector=np.zeros_like(vector) if empty else vector,
-                words=hashed_counts(words(text)),
-                names=hashed_counts(names(name_text(article)), NAME_PREFIX),
+                vector=np.zeros_like(vector) if blank else vector,
+                words={} if blank else hashed_counts(words(text)),
+                names={} if blank else hashed_counts(names(name_text(article)), NAME_PREFIX),
                 language=language_code(article.language),
                 timestamp=article.published.timestamp() if article.published else None,
                 url=article.url,

@@ -25,6 +25,7 @@ _WORD = re.compile(r"\w\w+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[a-zà-ÿ0-9)]{2}[.!?])\s+|(?<=[.!?][»\"”])\s+|\n+")  # not after "M." or "U.S."
 _NAME = re.compile(r"^[«\"“(]*([A-ZÀ-ÖØ-Þ][\w'’-]*)")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+_CLOCK = re.compile(r"\d+(?:h\d*|am|pm|st|nd|rd|th)")  # 10h30, 8am, 21st
 # Capitalised words that are not names (sentence-internal titles and function words, French and English).
 _NOT_NAMES = frozenset(
     [
@@ -115,6 +116,32 @@ _NOT_NAMES = frozenset(
         "sunday",
     ]
 )
+
+
+# What a dateline is made of ("Updated Saturday, December 05, 2009 8:28 PM", "Publié le 12 mars 2024 à 10h"):
+# month and weekday names, clock and time-zone words, and the words that introduce a date, English and French.
+_DATE_WORDS = frozenset(
+    word
+    for line in (
+        "january february march april may june july august september october november december",
+        "jan feb mar apr jun jul aug sep sept oct nov dec",
+        "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre janv fevr avr juil",
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "lundi mardi mercredi jeudi vendredi samedi dimanche",
+        "am pm h gmt utc bst ist est edt cet cest pst pdt",
+        "updated posted published last modified at on of the mis jour publie modifie le la du et",
+    )
+    for word in line.split()
+)
+
+
+def is_dateline(text: str) -> bool:
+    """Whether `text` has words and they only say when (a date, a time, "Updated ..."): no story in it.
+
+    Some feeds and pages give a dateline where the headline belongs; two of them look alike to every signal
+    ("Friday, June 7, 2013" and "Tuesday, May 24, 2005") whatever they report, so they are compared on nothing."""
+    tokens = _WORD.findall(fold(text))
+    return bool(tokens) and all(t.isdigit() or t in _DATE_WORDS or _CLOCK.fullmatch(t) for t in tokens)
 
 
 def fold(text: str) -> str:
