@@ -160,11 +160,15 @@ def key_entities(members: Sequence[Article], language: str | None) -> list[tuple
     """Key people, places and organisations of a story, normalised ('M. Blinken' = 'Blinken'), as (name, label,
     mentions): those named by the most of its articles first, then the most mentioned. Wire agencies are left
     out (a credit, "(AFP)", not a subject)."""
-    per_article = [
-        [e for e in find_entities([text], language) if e[1] in KEY_LABELS and not AGENCIES.fullmatch(e[0])]
+    texts = [
+        f"{a.title}. {a.lead}\n{a.text[:ENTITY_TEXT_CHARS]}"
         for a in members
         if (a.language or "")[:2] == language
-        for text in [f"{a.title}. {a.lead}\n{a.text[:ENTITY_TEXT_CHARS]}"]
+    ]
+    find_entities(texts, language)  # the model runs once over the batch; the calls below read its cache
+    per_article = [
+        [e for e in find_entities([text], language) if e[1] in KEY_LABELS and not AGENCIES.fullmatch(e[0])]
+        for text in texts
     ]
     totals: Counter[tuple[str, str]] = Counter()
     for found in per_article:
