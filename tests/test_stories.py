@@ -230,3 +230,24 @@ def test_embedding_ahead_stops_where_its_cache_would_overflow() -> None:
     rows = ahead.encode(["a", "bb", "ccc", "dddd", "eeeee"])
     assert [r.argmax() for r in rows] == [1, 2, 3, 4, 5]
     assert sorted(len(t) for call in inner.calls for t in call) == [1, 2, 3, 4, 5]  # none embedded twice
+
+
+def test_near_copies_found_when_their_shingle_sets_were_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouping keeps only the latest shingle sets; an older candidate's set is computed again from its article,
+    so a bound of one set gives the same groups as an unbounded one."""
+    import essentiel.stories.dedupe as dedupe
+
+    words = [f"mot{i}" for i in range(120)]
+    articles = [
+        Article(
+            id=f"n{k}", url=f"https://o{k}.example/x", title="T", text=" ".join(words[:k] + words[k + 1 :])
+        )
+        for k in range(6)  # six near copies: each drops one word of the same dispatch
+    ] + [
+        Article(id="z", url="https://z.example/x", title="Z", text=" ".join(f"autre{i}" for i in range(120)))
+    ]
+    expected = [[0, 1, 2, 3, 4, 5], [6]]
+    monkeypatch.setattr(dedupe, "SHINGLE_SETS", 1)
+    assert dedupe._duplicate_groups(articles, dedupe.THRESHOLD, dedupe.NUM_PERM) == expected
+    monkeypatch.setattr(dedupe, "SHINGLE_SETS", None)
+    assert dedupe._duplicate_groups(articles, dedupe.THRESHOLD, dedupe.NUM_PERM) == expected

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,6 +28,7 @@ SEED = 1
 THRESHOLD = 0.7
 MIN_WORDS = 15  # shorter texts (briefs, empty bodies) are too generic to call copies of each other
 MAX_WORDS = 400  # copies are compared on their opening: enough to tell, and it bounds the cost of long texts
+SHINGLE_SETS = 2_048  # shingle sets of LSH candidates kept while grouping (each up to ~40 KB)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -73,7 +74,7 @@ class _UnionFind:
         return sorted(out.values(), key=lambda g: g[0])
 
 
-def jaccard(a: set[bytes], b: set[bytes]) -> float:
+def jaccard(a: Set[bytes], b: Set[bytes]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
@@ -106,10 +107,9 @@ SIGNATURE_CACHE = 20_000  # texts whose MinHash is kept (~1 KB each): the rankin
 _SIGNATURES: LruCache[tuple[bytes, int], MinHash] = LruCache(SIGNATURE_CACHE)
 
 
-def _signature(key: str, words: Sequence[str], num_perm: int) -> MinHash:
+def _signature(digest: bytes, words: Sequence[str], num_perm: int) -> MinHash:
     """The MinHash of a text, from a process-wide cache keyed by a digest of the text."""
-    digest = (hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest(), num_perm)
-    (found,) = _SIGNATURES.get_many([digest], lambda _: [_minhash(shingles(words), num_perm)])
+    (found,) = _SIGNATURES.get_many([(digest, num_perm)], lambda _: [_minhash(shingles(words), num_perm)])
     return found
 
 
@@ -132,30 +132,33 @@ def duplicate_groups(
 
 def _duplicate_groups(articles: Sequence[Article], threshold: float, num_perm: int) -> list[list[int]]:
     uf = _UnionFind(len(articles))
-    exact: dict[str, int] = {}
+    exact: dict[bytes, int] = {}  # digest of the compared words -> first article with them
     lsh = MinHashLSH(num_perm=num_perm, params=_lsh_bands(threshold, num_perm))
-    texts: dict[int, list[str]] = {}
-    sets: dict[int, set[bytes]] = {}
 
-    def shingle_set(i: int) -> set[bytes]:  # only for LSH candidates: most texts never need theirs
-        if i not in sets:
-            sets[i] = shingles(texts[i])
-        return sets[i]
+    # Shingle sets only for LSH candidates (most texts never need theirs); the recent ones are kept, older
+    # ones computed again from the article: at 100,000 articles, keeping every word list and set took gigabytes.
+    sets: LruCache[int, frozenset[bytes]] = LruCache(SHINGLE_SETS)
+
+    def shingle_set(i: int, words: Sequence[str] | None = None) -> frozenset[bytes]:
+        (found,) = sets.get_many(
+            [i], lambda _: [frozenset(shingles(words or _words(dedupe_text(articles[i]))[:MAX_WORDS]))]
+        )
+        return found
 
     for i, article in enumerate(articles):
         words = _words(dedupe_text(article))[:MAX_WORDS]
         if len(words) < MIN_WORDS:
             continue
         key = " ".join(words)
-        if key in exact:
-            uf.union(exact[key], i)
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+        if digest in exact:
+            uf.union(exact[digest], i)
             continue
-        exact[key] = i
-        texts[i] = words
-        mh = _signature(key, words, num_perm)
+        exact[digest] = i
+        mh = _signature(digest, words, num_perm)
         for candidate in sorted(lsh.query(mh)):
             j = int(candidate)
-            if jaccard(shingle_set(j), shingle_set(i)) >= threshold:  # LSH proposes, exact Jaccard decides
+            if jaccard(shingle_set(j), shingle_set(i, words)) >= threshold:  # LSH proposes, Jaccard decides
                 uf.union(j, i)
         lsh.insert(str(i), mh)
     groups = uf.groups()
