@@ -185,25 +185,35 @@ def entities(texts: Sequence[str], language: str | None) -> list[tuple[str, str,
     Labels are the model's own (French: PER, LOC, ORG, MISC; English: PERSON, GPE, LOC, ORG, ...).
     Languages without a model give [].
     """
+    counts: Counter[tuple[str, str]] = Counter()
+    for found in entities_by_text(texts, language):
+        counts.update({(text, label): n for text, label, n in found})
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+    return [(text, label, n) for (text, label), n in ranked]
+
+
+def entities_by_text(texts: Sequence[str], language: str | None) -> list[list[tuple[str, str, int]]]:
+    """The named entities of each of `texts` as (text, label, count) (`entities`), one list per text, in order
+    (empty for a blank text or a language without a model); the model runs once over the texts it has not
+    seen."""
     code = _lang_code(language)
-    if code not in ENTITY_MODELS:
-        return []
-    docs_in = [" ".join(t[:MAX_ENTITY_CHARS].split()) for t in texts if t and t.strip()]
-    if not docs_in:
-        return []
-    keys = [_text_key(code, t) for t in docs_in]
-    text_of = dict(zip(keys, docs_in, strict=True))
+    docs_in = [" ".join(t[:MAX_ENTITY_CHARS].split()) for t in texts]
+    if code not in ENTITY_MODELS or not any(docs_in):
+        return [[] for _ in texts]
+    keys = [_text_key(code, t) for t in docs_in if t]
+    text_of = dict(zip(keys, [t for t in docs_in if t], strict=True))
 
     def find(keys: list[bytes]) -> list[tuple[tuple[str, str], ...]]:
         docs = _entity_model(code).pipe([text_of[k] for k in keys], batch_size=32)
         names = ([(e.text.strip(" \t\n'’\"«»“”.,;:"), e.label_) for e in doc.ents] for doc in docs)
         return [tuple((name, label) for name, label in found if len(name) > 1) for found in names]
 
-    counts: Counter[tuple[str, str]] = Counter()
-    for found in _ENTITY_CACHE.get_many(keys, find):
-        counts.update(found)
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
-    return [(text, label, n) for (text, label), n in ranked]
+    found = iter(_ENTITY_CACHE.get_many(keys, find))
+    out = []
+    for text in docs_in:
+        counts = Counter(next(found)) if text else Counter()
+        out.append([(name, label, n) for (name, label), n in counts.items()])
+    return out
 
 
 # --- entity normalisation -----------------------------------------------------------------------------------
@@ -293,16 +303,33 @@ def normalise_entities(
 ) -> list[tuple[str, str, int]]:
     """Merge the forms of one entity (`entity_keys`). Counts are summed; most frequent first, each under its
     most frequent label."""
-    keys = entity_keys(found, language)
-    merged: Counter[tuple[str, str]] = Counter()
+    return merge_entities([found], language)
+
+
+def merge_entities(
+    per_text: Sequence[Sequence[tuple[str, str, int]]], language: str | None = None
+) -> list[tuple[str, str, int]]:
+    """The entities found in several texts (one list per text), their forms merged (`entity_keys`), as (name,
+    label, mentions): those named by the most texts first, then the most mentioned; each under its most frequent
+    label that fits its kind."""
+    totals: Counter[tuple[str, str]] = Counter()
+    for found in per_text:
+        totals.update({(text, label): n for text, label, n in found})
+    keys = entity_keys([(text, label, n) for (text, label), n in totals.items()], language)
+    mentions: Counter[tuple[str, str]] = Counter()
+    texts: Counter[tuple[str, str]] = Counter()
     labels: dict[tuple[str, str], Counter[str]] = {}
-    for text, label, n in found:
-        key = keys.get((text, label))
-        if key is not None:
-            merged[key] += n
-            labels.setdefault(key, Counter())[label] += n
-    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
-    return [(key[1], best_label(key, labels[key]), n) for key, n in ranked]
+    for found in per_text:
+        named = set()
+        for text, label, n in found:
+            key = keys.get((text, label))
+            if key is not None:
+                mentions[key] += n
+                labels.setdefault(key, Counter())[label] += n
+                named.add(key)
+        texts.update(named)
+    ranked = sorted(mentions, key=lambda k: (-texts[k], -mentions[k], k[1], k[0]))
+    return [(key[1], best_label(key, labels[key]), mentions[key]) for key in ranked]
 
 
 def best_label(key: tuple[str, str], labels: Counter[str]) -> str:

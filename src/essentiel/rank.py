@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import math
 import statistics
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,8 +31,7 @@ from typing import Any
 
 from essentiel.extract.metadata import AGENCIES
 from essentiel.models import Article, Edition, RankedStory, Story, Summary
-from essentiel.nlp import best_label, entity_keys
-from essentiel.nlp import entities as find_entities
+from essentiel.nlp import entities_by_text, merge_entities
 from essentiel.sources.outlets import host_of, outlet_for_host
 from essentiel.stories.dedupe import duplicate_groups
 from essentiel.summarize.base import Summarizer
@@ -165,29 +163,13 @@ def key_entities(members: Sequence[Article], language: str | None) -> list[tuple
         for a in members
         if (a.language or "")[:2] == language
     ]
-    find_entities(texts, language)  # the model runs once over the batch; the calls below read its cache
-    per_article = [
-        [e for e in find_entities([text], language) if e[1] in KEY_LABELS and not AGENCIES.fullmatch(e[0])]
-        for text in texts
-    ]
-    totals: Counter[tuple[str, str]] = Counter()
-    for found in per_article:
-        totals.update({(text, label): n for text, label, n in found})
-    keys = entity_keys([(text, label, n) for (text, label), n in totals.items()], language)
-    mentions: Counter[tuple[str, str]] = Counter()
-    articles: Counter[tuple[str, str]] = Counter()
-    labels: dict[tuple[str, str], Counter[str]] = {}
-    for found in per_article:
-        named = set()
-        for text, label, n in found:
-            key = keys.get((text, label))
-            if key is not None:
-                mentions[key] += n
-                labels.setdefault(key, Counter())[label] += n
-                named.add(key)
-        articles.update(named)
-    ranked = sorted(mentions, key=lambda k: (-articles[k], -mentions[k], k[1], k[0]))
-    return [(key[1], best_label(key, labels[key]), mentions[key]) for key in ranked]
+    return merge_entities(
+        [
+            [e for e in found if e[1] in KEY_LABELS and not AGENCIES.fullmatch(e[0])]
+            for found in entities_by_text(texts, language)
+        ],
+        language,
+    )
 
 
 def _entity_salience(members: Sequence[Article], language: str | None) -> float:

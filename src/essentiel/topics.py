@@ -196,7 +196,12 @@ def _keyword_votes(article: Article) -> Counter[str]:
     lang = (article.language or "").lower()[:2]
     if lang not in KEYWORDS:
         return Counter()
-    return Counter(dict(_votes(lang, f"{article.title} {article.lead} {article.text[:600]}")))
+    return Counter(dict(_votes(lang, _opening(article))))
+
+
+def _opening(article: Article) -> str:
+    """What categories are read from: the title, the lead and the opening of the body."""
+    return f"{article.title} {article.lead} {article.text[:600]}"
 
 
 @lru_cache(maxsize=20_000)  # an edition re-reads the same articles at every build; folding is the cost
@@ -284,7 +289,7 @@ def story_category(
 
 
 def _names_foreign_country(article: Article) -> bool:
-    return _country_hit(f"{article.title} {article.lead} {article.text[:600]}")
+    return _country_hit(_opening(article))
 
 
 @lru_cache(maxsize=20_000)
